@@ -1,0 +1,52 @@
+/** The SQS message between the verifier and a provider's processor (docs/architecture.md). */
+import { isUtf8 } from 'node:buffer';
+
+export interface ClaimCheck {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export interface Envelope {
+  readonly v: 1;
+  readonly provider: string;
+  readonly eventType: string;
+  readonly dedupeKey: string;
+  /** ISO time the verifier accepted the request. */
+  readonly receivedAt: string;
+  /** The signed timestamp header value, verbatim, when the scheme has one. */
+  readonly signedTimestamp?: string;
+  readonly bodySha256: string;
+  /** Exactly one of the next three carries the body. */
+  readonly body?: string;
+  readonly bodyBase64?: string;
+  readonly claimCheck?: ClaimCheck;
+}
+
+/** Message attributes let operators list a DLQ without reading any body. */
+export const ATTRIBUTE_NAMES = ['provider', 'eventType', 'dedupeKey'] as const;
+
+/** Puts the body inline as text when it is valid UTF-8, as base64 otherwise (bytes must survive exactly). */
+export function inlineBody(body: Uint8Array): Pick<Envelope, 'body' | 'bodyBase64'> {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return isUtf8(bytes) ? { body: bytes.toString('utf8') } : { bodyBase64: bytes.toString('base64') };
+}
+
+export class EnvelopeError extends Error {}
+
+/** Parses and checks a message body; throws EnvelopeError (a poison message, not a PHI leak: no body text). */
+export function parseEnvelope(text: string): Envelope {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new EnvelopeError('message is not JSON');
+  }
+  const e = value as Partial<Envelope> | null;
+  if (!e || typeof e !== 'object' || e.v !== 1) throw new EnvelopeError('message is not a v1 envelope');
+  for (const field of ['provider', 'eventType', 'dedupeKey', 'receivedAt', 'bodySha256'] as const) {
+    if (typeof e[field] !== 'string') throw new EnvelopeError(`envelope field ${field} is missing`);
+  }
+  const carriers = [e.body !== undefined, e.bodyBase64 !== undefined, e.claimCheck !== undefined].filter(Boolean).length;
+  if (carriers !== 1) throw new EnvelopeError('envelope must carry exactly one of body, bodyBase64, claimCheck');
+  return e as Envelope;
+}
