@@ -2,7 +2,7 @@
  * A provider is declared as data (see providers.ts). `defineProvider` validates a declaration once,
  * at module load, and compiles its templates so that verification does no parsing of the spec.
  */
-import { compileTemplate, type CompiledTemplate } from './template.ts';
+import { compileTemplate, TemplateError, type CompiledTemplate, type TokenKind } from './template.ts';
 
 /** How the signature header carries its signature(s). */
 export type SignatureFormat =
@@ -99,13 +99,23 @@ function headerName(def: ProviderDefinition, what: string, name: string): string
   return name.toLowerCase();
 }
 
+/** Compiles one template field, reporting a bad template as this provider's problem, naming the field. */
+function compileField(def: ProviderDefinition, field: string, source: string, allowed: readonly TokenKind[]): CompiledTemplate {
+  try {
+    return compileTemplate(source, allowed);
+  } catch (error) {
+    if (error instanceof TemplateError) throw new ProviderDefinitionError(def.id, `${field}: ${error.message}`);
+    throw error;
+  }
+}
+
 function compileSignedContent(def: ProviderDefinition): CompiledTemplate {
   const marker = '{body}';
   const at = def.signedContent.indexOf(marker);
   if (at < 0 || at + marker.length !== def.signedContent.length) {
     throw new ProviderDefinitionError(def.id, `signedContent must end with {body}: '${def.signedContent}'`);
   }
-  const prefix = compileTemplate(def.signedContent.slice(0, at), ['timestamp', 'id']);
+  const prefix = compileField(def, 'signedContent', def.signedContent.slice(0, at), ['timestamp', 'id']);
   if (prefix.uses.has('timestamp') && !def.timestamp) {
     throw new ProviderDefinitionError(def.id, 'signedContent uses {timestamp} but no timestamp is declared');
   }
@@ -120,7 +130,7 @@ function compileDedupeRules(def: ProviderDefinition): CompiledDedupeRule[] {
   if (rules.length === 0) throw new ProviderDefinitionError(def.id, 'dedupeKey needs at least one rule');
   const compiled = rules.map((rule) => ({
     matches: typeMatcher(rule.when),
-    key: compileTemplate(rule.key, ['type', 'header', 'body', 'id', 'timestamp', 'sha256']),
+    key: compileField(def, 'dedupeKey', rule.key, ['type', 'header', 'body', 'id', 'timestamp', 'sha256']),
   }));
   if (rules[rules.length - 1]?.when !== undefined) {
     throw new ProviderDefinitionError(def.id, 'the last dedupeKey rule must have no `when`, so every event gets a key');
@@ -156,7 +166,7 @@ export function defineProvider(def: ProviderDefinition): Provider {
     throw new ProviderDefinitionError(def.id, 'timestamp.toleranceSeconds must be a positive number');
   }
   const signedPrefix = compileSignedContent(def);
-  const eventTypeTemplate = compileTemplate(def.eventType, ['header', 'body']);
+  const eventTypeTemplate = compileField(def, 'eventType', def.eventType, ['header', 'body']);
   const dedupeRules = compileDedupeRules(def);
   const timestampHeader =
     def.timestamp && def.timestamp.header !== 'signature' ? headerName(def, 'timestamp.header', def.timestamp.header) : undefined;

@@ -1,0 +1,135 @@
+/**
+ * Usage errors (exit 2, message on stderr, nothing on stdout) and help (stdout, exit 0), as a subprocess.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { firstLine, ops, tempDir, vectors } from './helpers.ts';
+
+const tmp = tempDir('ops-usage-');
+afterAll(() => tmp.remove());
+
+const sully = vectors(Math.floor(Date.now() / 1000)).find((v) => v.provider === 'sully');
+if (!sully) throw new Error('no sully vector');
+const body = tmp.write('sully.body', sully.body);
+const headers = tmp.write('sully.headers.json', JSON.stringify(sully.headers));
+const verifySully = (...extra: string[]) => ['verify', '--provider', 'sully', '--secret', sully.secret, '--body-file', body, ...extra];
+
+const PROVIDER_IDS = ['sully', 'suki', 'soapnoteapi', 'solatis', 'generic', 'standard-webhooks', 'github', 'stripe'];
+
+interface UsageCase {
+  readonly name: string;
+  readonly args: readonly string[];
+  /** The first line of stderr. */
+  readonly error: string | RegExp;
+  /** Text that must not reach the terminal (secrets, values the shell split off a secret, file content). */
+  readonly secret?: string;
+}
+
+const cases: UsageCase[] = [
+  {
+    name: 'unknown provider lists the known ids',
+    args: ['verify', '--provider', 'acme', '--secret', 's', '--body-file', body, '--headers-file', headers],
+    error: `ops verify: unknown provider 'acme'; known providers: ${PROVIDER_IDS.join(', ')}`,
+  },
+  {
+    name: 'missing options are all named at once',
+    args: ['sign', '--provider', 'sully'],
+    error: 'ops sign: missing --secret, --body-file',
+  },
+  {
+    name: 'an unknown flag',
+    args: verifySully('--headers-file', headers, '--verbose'),
+    error: "ops verify: unknown option '--verbose'",
+  },
+  {
+    name: 'a value split off by the shell is not echoed',
+    args: ['sign', '--provider', 'sully', '--secret', 'correct', 'horse-battery', '--body-file', body],
+    error: 'ops sign: unexpected argument: this command takes only --options (quote values that contain spaces)',
+    secret: 'horse-battery',
+  },
+  {
+    name: 'an option given twice',
+    args: ['sign', '--provider', 'sully', '--provider', 'suki', '--secret', 's', '--body-file', body],
+    error: 'ops sign: --provider given 2 times; give it once',
+  },
+  {
+    name: 'an unreadable body file names the path',
+    args: ['verify', '--provider', 'sully', '--secret', 's', '--body-file', `${body}.missing`, '--headers-file', headers],
+    error: `ops verify: cannot read --body-file ${body}.missing: no such file`,
+  },
+  {
+    name: 'a headers file that is an array',
+    args: verifySully('--headers-file', tmp.write('array.json', JSON.stringify([sully.headers]))),
+    error: /^ops verify: --headers-file .*array\.json holds an array; expected an object of header name -> string value$/,
+  },
+  {
+    name: 'a headers file with a non-string value',
+    args: verifySully('--headers-file', tmp.write('number.json', JSON.stringify({ 'X-Sully-Signature': 42 }))),
+    error: /^ops verify: --headers-file .*number\.json: header 'X-Sully-Signature' is not a string$/,
+  },
+  {
+    name: 'a headers file that is not JSON does not echo its content',
+    args: verifySully('--headers-file', tmp.write('broken.json', `x-sully-signature: ${sully.headers['X-Sully-Signature']}`)),
+    error: /^ops verify: --headers-file .*broken\.json is not valid JSON; expected an object of header name -> string value$/,
+    secret: sully.signature,
+  },
+  {
+    name: 'a secret that is not whsec_ + base64 for standard-webhooks, without echoing it',
+    args: ['verify', '--provider', 'standard-webhooks', '--secret', 'whsec_not*base64!', '--body-file', body, '--headers-file', headers],
+    error: 'ops verify: standard-webhooks current secret must be whsec_ followed by base64',
+    secret: 'not*base64!',
+  },
+  {
+    name: '--now in milliseconds',
+    args: verifySully('--headers-file', headers, '--now', '1767225600000'),
+    error: 'ops verify: --now must be unix seconds; 1767225600000 looks like milliseconds (drop the last 3 digits)',
+  },
+  {
+    name: 'no command prints the top-level usage to stderr',
+    args: [],
+    error: 'usage: ops <command> [options]',
+  },
+  {
+    name: 'an unknown command',
+    args: ['replay-all'],
+    error: "ops: unknown command 'replay-all'; commands: sign, verify",
+  },
+];
+
+describe.concurrent('usage errors exit 2 with the reason on stderr and nothing on stdout', () => {
+  it.for(cases)('$name', async (c, { expect }) => {
+    const run = await ops(c.args);
+
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    if (typeof c.error === 'string') expect(firstLine(run.stderr)).toBe(c.error);
+    else expect(firstLine(run.stderr)).toMatch(c.error);
+    if (c.secret !== undefined) expect(run.stderr).not.toContain(c.secret);
+    expect(run.stderr).not.toContain(sully.secret);
+  });
+});
+
+describe.concurrent('help prints usage to stdout and exits 0', () => {
+  const helps = [
+    { args: ['--help'], first: 'usage: ops <command> [options]', mentions: ['sign', 'verify', 'exit codes'] },
+    { args: ['-h'], first: 'usage: ops <command> [options]', mentions: ['sign', 'verify'] },
+    { args: ['help', 'verify'], first: 'usage: ops verify --provider <id> --body-file <path> --headers-file <path>', mentions: ['--json'] },
+    { args: ['sign', '--help'], first: 'usage: ops sign --provider <id> --secret <secret> --body-file <path>', mentions: ['--event', ...PROVIDER_IDS] },
+    { args: ['verify', '-h'], first: 'usage: ops verify --provider <id> --body-file <path> --headers-file <path>', mentions: ['--now', ...PROVIDER_IDS] },
+    // Help wins over otherwise invalid arguments.
+    { args: ['sign', '--provider', 'acme', '--bogus', '-h'], first: 'usage: ops sign --provider <id> --secret <secret> --body-file <path>', mentions: [] },
+  ];
+
+  it.for(helps)('ops $args', async (h, { expect }) => {
+    const run = await ops(h.args);
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(firstLine(run.stdout)).toBe(h.first);
+    for (const text of h.mentions) expect(run.stdout).toContain(text);
+  });
+});
+
+it('the entry point is executable through its shebang', async () => {
+  const { access, constants } = await import('node:fs/promises');
+  await expect(access(new URL('../../bin/ops.ts', import.meta.url), constants.X_OK)).resolves.toBeUndefined();
+});

@@ -1,0 +1,177 @@
+/**
+ * `ops verify` as a subprocess, against requests signed by independent signers (see helpers.ts).
+ */
+import { createHmac } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { firstLine, GITHUB_DOC_VECTOR, leaks, ops, tempDir, vectors, type Vector } from './helpers.ts';
+
+const now = Math.floor(Date.now() / 1000);
+const all = vectors(now);
+const tmp = tempDir('ops-verify-');
+afterAll(() => tmp.remove());
+
+function vector(provider: string): Vector {
+  const found = all.find((v) => v.provider === provider);
+  if (!found) throw new Error(`no vector for ${provider}`);
+  return found;
+}
+
+function files(name: string, body: Uint8Array, headers: unknown): string[] {
+  return [
+    '--body-file',
+    tmp.write(`${name}.body`, body),
+    '--headers-file',
+    tmp.write(`${name}.headers.json`, JSON.stringify(headers)),
+  ];
+}
+
+function verifyArgs(v: Vector, name: string, overrides: { body?: Uint8Array; headers?: unknown } = {}): string[] {
+  return ['verify', '--provider', v.provider, '--secret', v.secret, ...files(name, overrides.body ?? v.body, overrides.headers ?? v.headers)];
+}
+
+it('the GitHub vector is the documented one (guards the independent recipe)', () => {
+  const mac = createHmac('sha256', GITHUB_DOC_VECTOR.secret).update(GITHUB_DOC_VECTOR.body).digest('hex');
+  expect(`sha256=${mac}`).toBe(GITHUB_DOC_VECTOR.signature);
+});
+
+describe.concurrent('a valid request from each provider', () => {
+  it.for(all)('$provider: exit 0, names the secret, event type and dedupe key', async (v, { expect }) => {
+    const run = await ops(verifyArgs(v, `valid-${v.provider}`));
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(firstLine(run.stdout)).toBe(
+      `valid: matched the current secret; event type ${v.eventType}; dedupe key ${v.dedupeKey}`,
+    );
+    expect(run.stdout).toContain(`provider: ${v.provider} (`);
+    if (v.timestamp !== undefined) expect(run.stdout).toContain(`(timestamp ${v.timestamp}, `);
+    if (v.id !== undefined && v.provider === 'standard-webhooks') expect(run.stdout).toContain(`message id: ${v.id}`);
+    expect(leaks(run, v)).toEqual([]);
+  });
+});
+
+describe.concurrent('a request whose body changed after signing', () => {
+  it.for(all)('$provider: exit 1, invalid: signature mismatch (HTTP 401)', async (v, { expect }) => {
+    const body = Buffer.from(v.body);
+    body[1] = (body[1] ?? 0) ^ 0x01; // one bit: the signature check must catch it before anything reads the body
+    const run = await ops(verifyArgs(v, `tampered-${v.provider}`, { body }));
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const [first, ...hints] = run.stdout.trimEnd().split('\n');
+    expect(first).toBe(
+      'invalid: signature mismatch: 1 signature checked against the current secret (no previous secret is set) (HTTP 401, signature_mismatch)',
+    );
+    expect(hints[0]).toMatch(/^hint: was the secret rotated at the vendor\?/);
+    expect(hints.join('\n')).toContain('byte-exact');
+    expect(leaks(run, v)).toEqual([]);
+  });
+});
+
+describe.concurrent('rotation, captured requests and other verdicts', () => {
+  it('matches the previous secret when the sender still signs with it, and says so', async ({ expect }) => {
+    const v = vector('stripe');
+    const run = await ops([
+      'verify', '--provider', 'stripe', '--secret', 'whsec_the_new_secret', '--secret', v.secret,
+      ...files('previous', v.body, v.headers),
+    ]);
+
+    expect(run.code).toBe(0);
+    expect(firstLine(run.stdout)).toBe(
+      `valid: matched the previous secret; event type payment_intent.succeeded; dedupe key evt_1StripeTest`,
+    );
+    expect(run.stdout).toMatch(/^note: the sender still signs with the previous secret/m);
+    expect(leaks(run, v)).toEqual([]);
+    expect(run.stdout + run.stderr).not.toContain('whsec_the_new_secret');
+  });
+
+  const captured = 1_767_225_600; // 2026-01-01T00:00:00Z, long outside the 300 s tolerance of today
+  const old = vectors(captured).find((v) => v.provider === 'sully') as Vector;
+
+  it('accepts a captured old request with --now set to when it was received', async ({ expect }) => {
+    const run = await ops([...verifyArgs(old, 'captured-now'), '--now', String(captured + 42)]);
+
+    expect(run.code).toBe(0);
+    expect(firstLine(run.stdout)).toBe(
+      'valid: matched the current secret; event type audio_transcription.succeeded; dedupe key audio_transcription.succeeded:tr_42',
+    );
+    expect(run.stdout).toContain('signed at: 2026-01-01T00:00:00.000Z (timestamp 1767225600, 42 s before the check time)');
+  });
+
+  it('rejects the same captured request without --now, and points at --now and the clock', async ({ expect }) => {
+    const run = await ops(verifyArgs(old, 'captured-stale'));
+
+    expect(run.code).toBe(1);
+    expect(firstLine(run.stdout)).toMatch(
+      /^invalid: timestamp outside tolerance by \d+ s \(\d+ s old; tolerance 300 s\) \(HTTP 401, timestamp_out_of_tolerance\)$/,
+    );
+    expect(run.stdout.split('\n')[1]).toMatch(/^hint: check this machine's clock .*pass --now <unix s>/);
+  });
+
+  it('--json prints the verdict of a valid request as one JSON object', async ({ expect }) => {
+    const v = vector('standard-webhooks');
+    const run = await ops([...verifyArgs(v, 'json-valid'), '--json']);
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      provider: 'standard-webhooks',
+      ok: true,
+      matched: 'current',
+      eventType: 'invoice.paid',
+      dedupeKey: v.id,
+      timestamp: String(now),
+      id: v.id,
+    });
+    expect(leaks(run, v)).toEqual([]);
+  });
+
+  it('--json prints the verdict of an invalid request and still exits 1', async ({ expect }) => {
+    const v = vector('suki');
+    const run = await ops(['verify', '--provider', 'suki', '--secret', 'not-the-secret', '--json', ...files('json-invalid', v.body, v.headers)]);
+
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual({
+      provider: 'suki',
+      ok: false,
+      code: 'signature_mismatch',
+      reason: 'signature mismatch: 1 signature checked against the current secret (no previous secret is set)',
+      status: 401,
+    });
+  });
+
+  it('names a missing header and lists what the provider sends and what the file has', async ({ expect }) => {
+    const v = vector('soapnoteapi');
+    const { 'X-SoapNoteAPI-Timestamp': _dropped, ...headers } = v.headers;
+    const run = await ops(verifyArgs(v, 'missing-header', { headers }));
+
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('invalid: missing header x-soapnoteapi-timestamp (HTTP 401, missing_header)');
+    expect(lines[1]).toBe('hint: soapnoteapi sends x-soapnoteapi-signature: <64 hex>; x-soapnoteapi-timestamp: <unix s>');
+    expect(lines[2]).toBe('hint: the headers file has X-SoapNoteAPI-Signature');
+    expect(leaks(run, v)).toEqual([]);
+  });
+
+  it('rejects a signature with trailing garbage that lenient hex decoding would accept', async ({ expect }) => {
+    const v = vector('generic');
+    const headers = { 'X-Webhook-Signature': `${v.headers['X-Webhook-Signature']}zz` };
+    const run = await ops(verifyArgs(v, 'malformed', { headers }));
+
+    expect(run.code).toBe(1);
+    expect(firstLine(run.stdout)).toBe(
+      'invalid: malformed header x-webhook-signature: signature must be 64 lowercase hex characters (HTTP 401, malformed_header)',
+    );
+    expect(leaks(run, v)).toEqual([]);
+  });
+
+  it('answers 400 when the signature is valid but the dedupe key header is missing', async ({ expect }) => {
+    const v = vector('github');
+    const { 'X-GitHub-Delivery': _dropped, ...headers } = v.headers;
+    const run = await ops(verifyArgs(v, 'field-missing', { headers }));
+
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('invalid: dedupe key: missing header x-github-delivery (HTTP 400, field_missing)');
+    expect(lines[1]).toMatch(/^hint: the signature is valid/);
+  });
+});
