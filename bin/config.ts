@@ -1,0 +1,327 @@
+/**
+ * The deployment configuration: read once from the CDK context (cdk.json "context", or `-c key=value`),
+ * validated here with every problem reported at once, and passed down to lib/ as typed, readonly props
+ * (shapes in lib/config.ts). Nothing under lib/ reads the context or process.env.
+ */
+import { defineProvider, type ProviderDefinition } from '../lambdas/domain/provider.ts';
+import { providers as builtInProviders } from '../lambdas/domain/providers.ts';
+import {
+  DLQ_RETENTION_DAYS, STAGES, type AlarmThresholds, type AppConfig, type CustomDomainConfig, type FunctionConfig,
+  type ProviderConfig, type Stage, type ThrottleConfig,
+} from '../lib/config.ts';
+
+export * from '../lib/config.ts';
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration (cdk.json "context" or -c key=value):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Log retention by stage when `logRetentionDays` is not set: a year of audit trail in production. */
+const DEFAULT_LOG_RETENTION: Record<Stage, number> = { dev: 30, staging: 90, prod: 365 };
+
+/** Lambda environment variables share 4 KB; PROVIDERS_CONFIG carries an ARN and a URL per provider. */
+const PROVIDERS_CONFIG_BUDGET = 3_000;
+const PROVIDER_ENTRY_ESTIMATE = 230;
+
+const TOP_LEVEL_KEYS = [
+  'stage', 'stackName', 'providers', 'throttle', 'maxBodyBytes', 'claimCheckThresholdBytes', 'rotationGraceHours',
+  'ledgerRetentionDays', 'claimCheckRetentionDays', 'logRetentionDays', 'alarmEmail', 'customDomain', 'verifier',
+  'processor', 'alarms',
+] as const;
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Reads and validates the configuration. `context` is a lookup such as `(k) => app.node.tryGetContext(k)`.
+ * Throws ConfigError listing every problem.
+ */
+export function loadConfig(context: (key: string) => unknown): AppConfig {
+  const raw: Raw = {};
+  for (const key of TOP_LEVEL_KEYS) raw[key] = context(key);
+  return parseConfig(raw);
+}
+
+export function parseConfig(input: Raw): AppConfig {
+  const problems: string[] = [];
+  const read = new Reader(problems);
+
+  const stageValue = input.stage ?? 'dev';
+  const stage = STAGES.includes(stageValue as Stage) ? (stageValue as Stage) : undefined;
+  if (!stage) problems.push(`stage: must be one of ${STAGES.join(', ')} (got ${show(stageValue)})`);
+  const effectiveStage: Stage = stage ?? 'dev';
+
+  const stackName = read.string(input, 'stackName', `WebhookReceiver-${effectiveStage}`, /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+    'letters, digits and dashes, starting with a letter');
+
+  const throttle = read.throttle(input, 'throttle', { rateLimit: 100, burstLimit: 200 })!;
+  const verifier = read.fn(input, 'verifier', { memoryMb: 512, timeoutSeconds: 10 }, 29,
+    'the HTTP API integration times out at 30 s');
+  const processor = read.fn(input, 'processor', { memoryMb: 256, timeoutSeconds: 30 }, 900, 'the Lambda maximum');
+
+  const maxBodyBytes = read.int(input, 'maxBodyBytes', 1_048_576, 1_024, 4_194_304,
+    'a base64-encoded body must fit the 6 MB Lambda request payload');
+  const claimCheckThresholdBytes = read.int(input, 'claimCheckThresholdBytes', 245_760, 1_024, 245_760,
+    'an SQS message, attributes included, is at most 256 KiB');
+  const rotationGraceHours = read.number(input, 'rotationGraceHours', 72, 0, 720);
+  const ledgerRetentionDays = read.int(input, 'ledgerRetentionDays', 30, DLQ_RETENTION_DAYS, 365,
+    `a message redriven from a DLQ (kept ${DLQ_RETENTION_DAYS} days) must still find its ledger entry`);
+  const claimCheckRetentionDays = read.int(input, 'claimCheckRetentionDays', 30, DLQ_RETENTION_DAYS + 1, 365,
+    `a claim-check body must outlive its message in the DLQ (${DLQ_RETENTION_DAYS} days)`);
+
+  const logRetentionDays = read.int(input, 'logRetentionDays', DEFAULT_LOG_RETENTION[effectiveStage], 1, 3653);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    problems.push(`logRetentionDays: CloudWatch Logs accepts only ${LOG_RETENTION_DAYS.join(', ')} (got ${logRetentionDays})`);
+  }
+
+  const alarmEmail = read.optionalString(input, 'alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address');
+  const customDomain = read.customDomain(input);
+  const alarms = read.alarms(input, verifier.timeoutSeconds);
+  const providerList = read.providers(input);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    stage: effectiveStage,
+    stackName,
+    providers: providerList,
+    throttle,
+    maxBodyBytes,
+    claimCheckThresholdBytes,
+    rotationGraceHours,
+    ledgerRetentionDays,
+    claimCheckRetentionDays,
+    logRetentionDays,
+    ...(alarmEmail !== undefined ? { alarmEmail } : {}),
+    ...(customDomain !== undefined ? { customDomain } : {}),
+    verifier,
+    processor,
+    alarms,
+  };
+}
+
+/** Collects problems instead of throwing at the first, so one synth shows every mistake. */
+class Reader {
+  constructor(private readonly problems: string[]) {}
+
+  number(obj: Raw, key: string, fallback: number, min: number, max: number, why?: string, path = key): number {
+    const value = coerceNumber(obj[key]);
+    if (obj[key] === undefined || obj[key] === null) return fallback;
+    if (value === undefined || value < min || value > max) {
+      this.problems.push(`${path}: must be a number from ${min} to ${max}${why ? ` (${why})` : ''} (got ${show(obj[key])})`);
+      return fallback;
+    }
+    return value;
+  }
+
+  int(obj: Raw, key: string, fallback: number, min: number, max: number, why?: string, path = key): number {
+    const value = this.number(obj, key, fallback, min, max, why, path);
+    if (!Number.isInteger(value)) {
+      this.problems.push(`${path}: must be a whole number (got ${show(obj[key])})`);
+      return fallback;
+    }
+    return value;
+  }
+
+  optionalInt(obj: Raw, key: string, min: number, max: number, path: string): number | undefined {
+    if (obj[key] === undefined || obj[key] === null) return undefined;
+    return this.int(obj, key, min, min, max, undefined, path);
+  }
+
+  string(obj: Raw, key: string, fallback: string, pattern: RegExp, expected: string, path = key): string {
+    return this.optionalString(obj, key, pattern, expected, path) ?? fallback;
+  }
+
+  optionalString(obj: Raw, key: string, pattern: RegExp, expected: string, path = key): string | undefined {
+    const value = obj[key];
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string' || !pattern.test(value)) {
+      this.problems.push(`${path}: must be ${expected} (got ${show(value)})`);
+      return undefined;
+    }
+    return value;
+  }
+
+  object(obj: Raw, key: string, path = key): Raw | undefined {
+    const value = parseJsonString(obj[key]);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      this.problems.push(`${path}: must be an object (got ${show(obj[key])})`);
+      return undefined;
+    }
+    return value as Raw;
+  }
+
+  unknownKeys(obj: Raw, allowed: readonly string[], path: string): void {
+    for (const key of Object.keys(obj)) {
+      if (!allowed.includes(key)) this.problems.push(`${path}.${key}: unknown setting (allowed: ${allowed.join(', ')})`);
+    }
+  }
+
+  throttle(obj: Raw, key: string, fallback?: ThrottleConfig, path = key): ThrottleConfig | undefined {
+    const t = this.object(obj, key, path);
+    if (!t) return fallback;
+    this.unknownKeys(t, ['rateLimit', 'burstLimit'], path);
+    const base = fallback ?? { rateLimit: 100, burstLimit: 200 };
+    return {
+      rateLimit: this.number(t, 'rateLimit', base.rateLimit, 1, 10_000, undefined, `${path}.rateLimit`),
+      burstLimit: this.int(t, 'burstLimit', base.burstLimit, 1, 5_000, undefined, `${path}.burstLimit`),
+    };
+  }
+
+  fn(obj: Raw, key: string, defaults: { memoryMb: number; timeoutSeconds: number }, maxTimeout: number, why: string): FunctionConfig {
+    const f = this.object(obj, key) ?? {};
+    this.unknownKeys(f, ['memoryMb', 'timeoutSeconds', 'reservedConcurrency', 'provisionedConcurrency'], key);
+    const reservedConcurrency = this.optionalInt(f, 'reservedConcurrency', 1, 10_000, `${key}.reservedConcurrency`);
+    return {
+      memoryMb: this.int(f, 'memoryMb', defaults.memoryMb, 128, 10_240, undefined, `${key}.memoryMb`),
+      timeoutSeconds: this.int(f, 'timeoutSeconds', defaults.timeoutSeconds, 1, maxTimeout, why, `${key}.timeoutSeconds`),
+      ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+      provisionedConcurrency: this.int(f, 'provisionedConcurrency', 0, 0, 10_000, undefined, `${key}.provisionedConcurrency`),
+    };
+  }
+
+  customDomain(obj: Raw): CustomDomainConfig | undefined {
+    const d = this.object(obj, 'customDomain');
+    if (!d) return undefined;
+    this.unknownKeys(d, ['domainName', 'certificateArn'], 'customDomain');
+    const domainName = this.optionalString(d, 'domainName', /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      'a lower-case host name such as hooks.example.com', 'customDomain.domainName');
+    const certificateArn = this.optionalString(d, 'certificateArn', /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+      'an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)', 'customDomain.certificateArn');
+    if (!domainName || !certificateArn) {
+      if (d.domainName === undefined) this.problems.push('customDomain.domainName: required when customDomain is set');
+      if (d.certificateArn === undefined) this.problems.push('customDomain.certificateArn: required when customDomain is set');
+      return undefined;
+    }
+    return { domainName, certificateArn };
+  }
+
+  alarms(obj: Raw, verifierTimeoutSeconds: number): AlarmThresholds {
+    const a = this.object(obj, 'alarms') ?? {};
+    const keys = ['verifier5xxPercent', 'verifier5xxMinRequests', 'signatureFailurePercent', 'signatureFailureMinRequests',
+      'queueAgeSeconds', 'processorErrorPercent', 'verifierP99Ms'];
+    this.unknownKeys(a, keys, 'alarms');
+    const p = (k: string) => `alarms.${k}`;
+    return {
+      verifier5xxPercent: this.number(a, 'verifier5xxPercent', 1, 0.01, 100, undefined, p('verifier5xxPercent')),
+      verifier5xxMinRequests: this.int(a, 'verifier5xxMinRequests', 10, 1, 1_000_000, undefined, p('verifier5xxMinRequests')),
+      signatureFailurePercent: this.number(a, 'signatureFailurePercent', 20, 0.01, 100, undefined, p('signatureFailurePercent')),
+      signatureFailureMinRequests: this.int(a, 'signatureFailureMinRequests', 10, 1, 1_000_000, undefined, p('signatureFailureMinRequests')),
+      queueAgeSeconds: this.int(a, 'queueAgeSeconds', 600, 60, 345_600, 'SQS keeps a message 4 days', p('queueAgeSeconds')),
+      processorErrorPercent: this.number(a, 'processorErrorPercent', 5, 0.01, 100, undefined, p('processorErrorPercent')),
+      verifierP99Ms: this.int(a, 'verifierP99Ms', Math.min(8_000, verifierTimeoutSeconds * 800), 100, verifierTimeoutSeconds * 1000,
+        `at most the verifier timeout, ${verifierTimeoutSeconds} s`, p('verifierP99Ms')),
+    };
+  }
+
+  providers(obj: Raw): ProviderConfig[] {
+    const value = parseProviderList(obj.providers);
+    if (value === undefined) {
+      this.problems.push(`providers: enable at least one of ${[...builtInProviders.keys()].join(', ')}`);
+      return [];
+    }
+    if (value === null) {
+      this.problems.push(`providers: must be an object {"<id>": {settings}}, an array of ids or "id,id" (got ${show(obj.providers)})`);
+      return [];
+    }
+    const result: ProviderConfig[] = [];
+    for (const [id, settingsValue] of Object.entries(value)) {
+      const path = `providers.${id}`;
+      const settings = settingsValue === true || settingsValue === null ? {} : settingsValue;
+      if (typeof settings !== 'object' || Array.isArray(settings)) {
+        this.problems.push(`${path}: must be an object of settings (got ${show(settingsValue)})`);
+        continue;
+      }
+      const s = settings as Raw;
+      this.unknownKeys(s, ['maxReceiveCount', 'batchSize', 'maxConcurrency', 'reservedConcurrency', 'definition'], path);
+      const definition = this.definition(id, s.definition, path);
+      if (!definition && !builtInProviders.has(id)) {
+        this.problems.push(`${path}: unknown provider (built in: ${[...builtInProviders.keys()].join(', ')}; ` +
+          'a fork adds its own with a "definition")');
+        continue;
+      }
+      const reservedConcurrency = this.optionalInt(s, 'reservedConcurrency', 1, 10_000, `${path}.reservedConcurrency`);
+      result.push({
+        id,
+        maxReceiveCount: this.int(s, 'maxReceiveCount', 5, 1, 1_000, undefined, `${path}.maxReceiveCount`),
+        batchSize: this.int(s, 'batchSize', 10, 1, 10, undefined, `${path}.batchSize`),
+        maxConcurrency: this.int(s, 'maxConcurrency', 5, 2, 1_000, 'the SQS event source accepts 2 to 1000', `${path}.maxConcurrency`),
+        ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+        ...(definition ? { definition } : {}),
+      });
+    }
+    if (result.length === 0 && Object.keys(value).length === 0) {
+      this.problems.push(`providers: enable at least one of ${[...builtInProviders.keys()].join(', ')}`);
+    }
+    const estimate = result.reduce((n, p) => n + PROVIDER_ENTRY_ESTIMATE + (p.definition ? JSON.stringify(p.definition).length : 0), 0);
+    if (estimate > PROVIDERS_CONFIG_BUDGET) {
+      this.problems.push(`providers: about ${estimate} bytes of PROVIDERS_CONFIG would not fit the verifier's 4 KB of ` +
+        'environment variables; enable fewer providers or deploy a second stack');
+    }
+    return result;
+  }
+
+  definition(id: string, value: unknown, path: string): ProviderDefinition | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      this.problems.push(`${path}.definition: must be a provider declaration object`);
+      return undefined;
+    }
+    const def = value as ProviderDefinition;
+    if (def.id !== id) {
+      this.problems.push(`${path}.definition.id: must equal the key "${id}" (got ${show(def.id)})`);
+      return undefined;
+    }
+    try {
+      defineProvider(def); // the verifier compiles the same declaration at cold start: fail here, not there
+    } catch (error) {
+      this.problems.push(`${path}.definition: ${(error as Error).message}`);
+      return undefined;
+    }
+    return def;
+  }
+}
+
+/** `-c key=value` always yields strings: accept "42" for numbers. */
+function coerceNumber(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+/** `-c throttle='{"rateLimit":10}'` yields a string: accept JSON text for object settings. */
+function parseJsonString(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (!text.startsWith('{') && !text.startsWith('[')) return value;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return value;
+  }
+}
+
+/** Providers as {"id": {...}}, ["id", ...] or "id,id"; undefined when absent, null when malformed. */
+function parseProviderList(input: unknown): Record<string, unknown> | undefined | null {
+  const value = parseJsonString(input);
+  if (value === undefined || value === null || value === '') return undefined;
+  const ids = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+  if (Array.isArray(ids)) {
+    if (!ids.every((id) => typeof id === 'string')) return null;
+    return Object.fromEntries(ids.map((id: string) => [id, {}]));
+  }
+  if (typeof ids === 'object') return ids as Record<string, unknown>;
+  return null;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

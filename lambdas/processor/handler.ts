@@ -1,0 +1,53 @@
+/**
+ * The processor Lambda of one provider (PROVIDER_ID), fed by that provider's SQS queue through an event
+ * source mapping with ReportBatchItemFailures. Thin by design: configuration, clients and the record
+ * pipeline are built once per container; the handler only runs the batch through Powertools Batch.
+ *
+ * When every record of a batch fails, Powertools throws FullBatchFailureError (its default), so the
+ * invocation also shows up in the function's Errors metric; partial failures show as ProcessingFailure.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { dynamodb, s3 } from '../shared/aws-clients.ts';
+import { logger, metrics, tracer } from '../shared/observability.ts';
+import { s3ClaimCheckReader } from './claim-check-reader.ts';
+import { readProcessorSettings } from './config.ts';
+import { processorFor, processors } from './handlers/index.ts';
+import { EventLedger } from './ledger.ts';
+import { observeProvider } from './observability.ts';
+import { createRecordProcessor } from './process-record.ts';
+import { StateStore } from './state-store.ts';
+
+const settings = readProcessorSettings(process.env, new Set(processors.keys()));
+const count = observeProvider(settings.providerId);
+
+if (settings.failEventTypes.size > 0) {
+  // Visible on every cold start: the drill knob must never stay set by accident.
+  logger.warn('failure drill active: these event types fail on purpose', { failEventTypes: [...settings.failEventTypes].join(',') });
+}
+
+const processRecord = createRecordProcessor({
+  config: settings,
+  processor: processorFor(settings.providerId),
+  ledger: new EventLedger(dynamodb, settings.ledgerTable, settings.ledgerRetentionDays),
+  states: new StateStore(dynamodb, settings.ledgerTable, settings.ledgerRetentionDays),
+  readClaimCheck: s3ClaimCheckReader(s3),
+  logger,
+  count,
+  clock: () => new Date(),
+});
+
+const batch = new BatchProcessor(EventType.SQS);
+
+const processBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  processPartialResponse(event, processRecord, batch, { context });
+
+export const handler = middy(processBatch)
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  // logEvent stays false whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds webhook bodies (PHI).
+  .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,35 @@
+/**
+ * The one Powertools Logger, Metrics and Tracer of a function. The service name comes from
+ * POWERTOOLS_SERVICE_NAME (`verifier`, `processor-<id>`), the namespace from POWERTOOLS_METRICS_NAMESPACE.
+ *
+ * PHI rule for every caller: log ids, event types, sizes and outcomes; never a body, a signature, a header
+ * value or a secret. `errorFields` is the only way errors should reach a log line.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+
+export { MetricUnit };
+
+export const logger = new Logger();
+
+export const tracer = new Tracer();
+
+// Powertools' own warnings ("No application metrics to publish") go through the logger, as JSON.
+export const metrics = new Metrics({ logger });
+// Powertools adds a `service` dimension by default; the contract's metrics carry `provider` only, and a
+// metric's identity is its full dimension set, so alarms on {provider} would never see {service, provider}.
+metrics.clearDefaultDimensions();
+
+/** The part of Metrics that request code uses: lets unit tests pass a recorder. */
+export type MetricsSink = Pick<Metrics, 'addMetric' | 'addDimension'>;
+
+/**
+ * Loggable facts about a failure. AWS error messages can echo request values (keys, attribute values),
+ * so only the name, the HTTP status and the request id are kept.
+ */
+export function errorFields(error: unknown): Record<string, string | number | undefined> {
+  if (!(error instanceof Error)) return { errorName: typeof error };
+  const meta = (error as { $metadata?: { httpStatusCode?: number; requestId?: string } }).$metadata;
+  return { errorName: error.name, httpStatus: meta?.httpStatusCode, awsRequestId: meta?.requestId };
+}

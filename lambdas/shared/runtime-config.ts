@@ -1,0 +1,121 @@
+/**
+ * Environment of the Lambda functions (docs/architecture.md, "Environment variables"), read once at module
+ * load and validated, so a misconfigured deployment fails its first invocation with the exact problem
+ * instead of answering wrongly for hours. Pure: takes the environment as an argument.
+ */
+import { defineProvider, type Provider, type ProviderDefinition } from '../domain/provider.ts';
+import { findProvider, providers as builtInProviders } from '../domain/providers.ts';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function requiredString(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`environment variable ${name} is required`);
+  return value;
+}
+
+/** A whole number within [min, max]; `fallback` when the variable is unset or empty. */
+export function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  if (!/^[0-9]+$/.test(text)) throw new ConfigError(`environment variable ${name} must be a whole number, got '${text}'`);
+  const value = Number(text);
+  if (value < min || value > max) throw new ConfigError(`environment variable ${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** One enabled provider: how to verify it, where its secret is, where its events go. */
+export interface ProviderRoute {
+  readonly provider: Provider;
+  readonly secretArn: string;
+  readonly queueUrl: string;
+}
+
+export interface VerifierConfig {
+  readonly providers: ReadonlyMap<string, ProviderRoute>;
+  readonly ledgerTable: string;
+  readonly claimCheckBucket: string;
+  readonly maxBodyBytes: number;
+  readonly claimCheckThresholdBytes: number;
+  readonly rotationGraceHours: number;
+  readonly ledgerRetentionDays: number;
+}
+
+/** SQS refuses messages above 256 KiB; the threshold must leave room below it. */
+export const SQS_MAX_MESSAGE_BYTES = 262_144;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function routeFor(id: string, entry: unknown): ProviderRoute {
+  const where = `PROVIDERS_CONFIG.${id}`;
+  if (!isObject(entry)) throw new ConfigError(`${where} must be an object {"secretArn": "...", "queueUrl": "..."}`);
+  const { secretArn, queueUrl, definition } = entry;
+  if (typeof secretArn !== 'string' || secretArn === '') throw new ConfigError(`${where}.secretArn must be a non-empty string`);
+  if (typeof queueUrl !== 'string' || !/^https?:\/\/\S+$/.test(queueUrl)) throw new ConfigError(`${where}.queueUrl must be an http(s) URL`);
+
+  let provider: Provider | undefined;
+  if (definition !== undefined) {
+    if (!isObject(definition) || definition.id !== id) throw new ConfigError(`${where}.definition must be an object whose id is '${id}'`);
+    try {
+      provider = defineProvider(definition as unknown as ProviderDefinition);
+    } catch (error) {
+      throw new ConfigError(`${where}.definition: ${(error as Error).message}`);
+    }
+  } else {
+    provider = findProvider(id);
+    if (!provider) {
+      throw new ConfigError(`${where}: '${id}' is not a built-in provider (${[...builtInProviders.keys()].join(', ')}) and has no "definition"`);
+    }
+  }
+  return { provider, secretArn, queueUrl };
+}
+
+export function parseProvidersConfig(text: string): ReadonlyMap<string, ProviderRoute> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('PROVIDERS_CONFIG is not valid JSON');
+  }
+  if (!isObject(parsed) || Object.keys(parsed).length === 0) {
+    throw new ConfigError('PROVIDERS_CONFIG must be a JSON object with at least one provider');
+  }
+  return new Map(Object.entries(parsed).map(([id, entry]) => [id, routeFor(id, entry)]));
+}
+
+export function readVerifierConfig(env: Env): VerifierConfig {
+  return {
+    providers: parseProvidersConfig(requiredString(env, 'PROVIDERS_CONFIG')),
+    ledgerTable: requiredString(env, 'LEDGER_TABLE'),
+    claimCheckBucket: requiredString(env, 'CLAIM_CHECK_BUCKET'),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_048_576, 1, 6_291_456), // 6 MiB: Lambda's synchronous payload limit
+    claimCheckThresholdBytes: integer(env, 'CLAIM_CHECK_THRESHOLD_BYTES', 245_760, 1_024, SQS_MAX_MESSAGE_BYTES - 4_096),
+    rotationGraceHours: integer(env, 'ROTATION_GRACE_HOURS', 72, 0, 24 * 365),
+    ledgerRetentionDays: integer(env, 'LEDGER_RETENTION_DAYS', 30, 1, 3_650),
+  };
+}
+
+export interface ProcessorConfig {
+  readonly providerId: string;
+  readonly ledgerTable: string;
+  readonly claimCheckBucket: string;
+  readonly ledgerRetentionDays: number;
+}
+
+export function readProcessorConfig(env: Env): ProcessorConfig {
+  return {
+    providerId: requiredString(env, 'PROVIDER_ID'),
+    ledgerTable: requiredString(env, 'LEDGER_TABLE'),
+    claimCheckBucket: requiredString(env, 'CLAIM_CHECK_BUCKET'),
+    ledgerRetentionDays: integer(env, 'LEDGER_RETENTION_DAYS', 30, 1, 3_650),
+  };
+}

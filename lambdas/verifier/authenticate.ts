@@ -1,0 +1,41 @@
+/**
+ * Signature verification with the cached keys, plus the two rotation rules: after a mismatch the keys are
+ * re-fetched once (rate-limited by the cache) and the request re-verified, so a rotation takes effect at
+ * once; a request signed with the previous secret after its grace window is rejected and reported.
+ */
+import type { Headers } from '../domain/headers.ts';
+import { verify, type Verdict } from '../domain/verify.ts';
+import type { ProviderRoute } from '../shared/runtime-config.ts';
+import type { SecretCache } from './secret-cache.ts';
+
+export interface Authentication {
+  readonly verdict: Verdict;
+  /** The signature matched the previous secret after its grace window (the verdict is a rejection). */
+  readonly previousAfterGrace: boolean;
+}
+
+const isMismatch = (verdict: Verdict): boolean => !verdict.ok && verdict.code === 'signature_mismatch';
+
+export async function authenticate(
+  route: ProviderRoute,
+  headers: Headers,
+  body: Uint8Array,
+  nowSeconds: number,
+  secrets: SecretCache,
+): Promise<Authentication> {
+  const { provider, secretArn } = route;
+  let keys = await secrets.keysFor(provider, secretArn);
+  let verdict = verify(provider, headers, body, keys.keys, nowSeconds);
+  if (isMismatch(verdict)) {
+    const refreshed = await secrets.refreshAfterMismatch(provider, secretArn);
+    if (refreshed) {
+      keys = refreshed;
+      verdict = verify(provider, headers, body, keys.keys, nowSeconds);
+    }
+  }
+  if (isMismatch(verdict) && keys.previousAfterGrace) {
+    const late = verify(provider, headers, body, { current: keys.previousAfterGrace }, nowSeconds);
+    return { verdict, previousAfterGrace: late.ok };
+  }
+  return { verdict, previousAfterGrace: false };
+}

@@ -1,0 +1,108 @@
+/**
+ * Puts a verified event on its provider's queue as the envelope of docs/architecture.md; a body too large
+ * for an SQS message goes to the claim-check bucket first and the message carries the pointer.
+ */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { createHash } from 'node:crypto';
+import { inlineBody, type ClaimCheck, type Envelope } from '../shared/envelope.ts';
+
+export interface EventToEnqueue {
+  readonly provider: string;
+  readonly queueUrl: string;
+  readonly eventType: string;
+  readonly dedupeKey: string;
+  /** Epoch ms the verifier accepted the request. */
+  readonly receivedAt: number;
+  readonly signedTimestamp?: string;
+  readonly bodySha256: string;
+  readonly body: Uint8Array;
+}
+
+export interface Enqueued {
+  readonly messageId: string;
+  readonly claimCheckKey?: string;
+}
+
+export interface OutgoingMessage {
+  readonly body: string;
+  readonly attributes: Record<string, MessageAttributeValue>;
+}
+
+// SQS accepts only XML characters: U+FFFE/U+FFFF pass JSON.stringify unescaped, so escape them in the JSON;
+// anything else outside the set (control characters) can only reach an attribute, where it is replaced.
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+const JSON_UNSAFE_FOR_SQS = /[\ufffe\uffff]/g;
+
+function serialize(envelope: Envelope): string {
+  return JSON.stringify(envelope).replace(JSON_UNSAFE_FOR_SQS, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+/** Attributes let operators list a DLQ without reading bodies; the envelope keeps the exact values. */
+function attributes(event: EventToEnqueue): Record<string, MessageAttributeValue> {
+  const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value.replace(NOT_XML_CHAR, '\ufffd') });
+  return { provider: text(event.provider), eventType: text(event.eventType), dedupeKey: text(event.dedupeKey) };
+}
+
+/** SQS counts the body and every attribute's name, type and value against its size limit. */
+export function messageBytes(message: OutgoingMessage): number {
+  let total = Buffer.byteLength(message.body, 'utf8');
+  for (const [name, value] of Object.entries(message.attributes)) {
+    total += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
+  }
+  return total;
+}
+
+function envelopeOf(event: EventToEnqueue, carrier: Pick<Envelope, 'body' | 'bodyBase64' | 'claimCheck'>): Envelope {
+  return {
+    v: 1,
+    provider: event.provider,
+    eventType: event.eventType,
+    dedupeKey: event.dedupeKey,
+    receivedAt: new Date(event.receivedAt).toISOString(),
+    ...(event.signedTimestamp !== undefined ? { signedTimestamp: event.signedTimestamp } : {}),
+    ...carrier,
+    bodySha256: event.bodySha256,
+  };
+}
+
+/** The message with the body inline, as sent whenever it fits under the threshold. */
+export function inlineMessage(event: EventToEnqueue): OutgoingMessage {
+  return { body: serialize(envelopeOf(event, inlineBody(event.body))), attributes: attributes(event) };
+}
+
+export function claimCheckMessage(event: EventToEnqueue, claimCheck: ClaimCheck): OutgoingMessage {
+  return { body: serialize(envelopeOf(event, { claimCheck })), attributes: attributes(event) };
+}
+
+/** `<provider>/<yyyy-mm-dd>/<sha256 of the dedupe key>`: no PHI in the key, and one object per event and day. */
+export function claimCheckKey(provider: string, receivedAt: number, dedupeKey: string): string {
+  const day = new Date(receivedAt).toISOString().slice(0, 10);
+  return `${provider}/${day}/${createHash('sha256').update(dedupeKey).digest('hex')}`;
+}
+
+export class Enqueuer {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly thresholdBytes: number,
+  ) {}
+
+  async enqueue(event: EventToEnqueue): Promise<Enqueued> {
+    let message = inlineMessage(event);
+    let key: string | undefined;
+    // JSON escaping can grow a body, so the serialized size decides, not the body's.
+    if (messageBytes(message) > this.thresholdBytes) {
+      key = claimCheckKey(event.provider, event.receivedAt, event.dedupeKey);
+      // Encryption comes from the bucket's default (KMS); no object metadata, nothing but the bytes.
+      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: event.body, ContentType: 'application/octet-stream' }));
+      message = claimCheckMessage(event, { bucket: this.bucket, key });
+    }
+    const out = await this.sqs.send(
+      new SendMessageCommand({ QueueUrl: event.queueUrl, MessageBody: message.body, MessageAttributes: message.attributes }),
+    );
+    if (!out.MessageId) throw new Error('SendMessage returned no MessageId');
+    return { messageId: out.MessageId, ...(key ? { claimCheckKey: key } : {}) };
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Verifier Lambda: `POST /webhooks/{provider}` from the HTTP API. Configuration, clients and caches are
+ * built once per container; the request flow lives in receive.ts.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { dynamodb, s3, secretsManager, sqs } from '../shared/aws-clients.ts';
+import { errorFields, logger, metrics, tracer } from '../shared/observability.ts';
+import { readVerifierConfig } from '../shared/runtime-config.ts';
+import { Enqueuer } from './enqueue.ts';
+import { answers, type Answer } from './http.ts';
+import { Ledger } from './ledger.ts';
+import { createReceiver } from './receive.ts';
+import { SecretCache } from './secret-cache.ts';
+import { secretsManagerVersions } from './secret-versions.ts';
+
+const config = readVerifierConfig(process.env);
+
+const receive = createReceiver({
+  config,
+  secrets: new SecretCache({
+    fetchVersion: secretsManagerVersions(secretsManager),
+    rotationGraceMs: config.rotationGraceHours * 3_600_000,
+    onUnusablePrevious: (provider, problem) => logger.warn('previous secret ignored', { provider, problem }),
+  }),
+  ledger: new Ledger(dynamodb, config.ledgerTable, config.ledgerRetentionDays),
+  enqueuer: new Enqueuer(sqs, s3, config.claimCheckBucket, config.claimCheckThresholdBytes),
+  metrics,
+  logger,
+});
+
+async function verifyWebhook(event: APIGatewayProxyEventV2, _context: Context): Promise<Answer> {
+  try {
+    return await receive(event);
+  } catch (error) {
+    // Nothing may escape as an unhandled 500, and nothing unexpected may be answered 2xx.
+    logger.error('unexpected failure', errorFields(error));
+    return answers.unavailable();
+  }
+}
+
+export const handler = middy(verifyWebhook)
+  .use(captureLambdaHandler(tracer))
+  // logEvent false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event carries the body and signature headers.
+  .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+  .use(logMetrics(metrics));

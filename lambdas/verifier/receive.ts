@@ -1,0 +1,158 @@
+/**
+ * One webhook request, start to answer: route → method → raw bytes → signature → ledger claim →
+ * (claim check) → SendMessage → mark enqueued. A 2xx is answered only once SendMessage succeeded; any AWS
+ * failure before that is a 503 so the sender retries. Dependencies come in, so tests can swap them.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createHash } from 'node:crypto';
+import type { Verified } from '../domain/verify.ts';
+import { errorFields, MetricUnit, type MetricsSink } from '../shared/observability.ts';
+import type { ProviderRoute, VerifierConfig } from '../shared/runtime-config.ts';
+import { authenticate } from './authenticate.ts';
+import type { Enqueuer } from './enqueue.ts';
+import { answers, decodeBody, type Answer } from './http.ts';
+import type { Claimed, Ledger } from './ledger.ts';
+import { SecretUnavailableError, type SecretCache } from './secret-cache.ts';
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+type LogFields = Record<string, string | number | boolean | undefined>;
+
+export interface ReceiverLogger {
+  info(message: string, fields: LogFields): void;
+  warn(message: string, fields: LogFields): void;
+  error(message: string, fields: LogFields): void;
+}
+
+export interface ReceiverDeps {
+  readonly config: Pick<VerifierConfig, 'providers' | 'maxBodyBytes'>;
+  readonly secrets: SecretCache;
+  readonly ledger: Ledger;
+  readonly enqueuer: Enqueuer;
+  readonly metrics: MetricsSink;
+  readonly logger: ReceiverLogger;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Facts about the request that may be logged: ids, types, sizes, outcomes. Never bodies, headers or secrets. */
+interface Facts extends LogFields {
+  provider?: string;
+  outcome?: string;
+  status?: number;
+}
+
+export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEventV2) => Promise<Answer> {
+  const { config, metrics, logger } = deps;
+  const now = deps.now ?? (() => Date.now());
+  const count = (name: string, unit: Unit = MetricUnit.Count, value = 1) => metrics.addMetric(name, unit, value);
+
+  function finish(facts: Facts, answer: Answer, metric?: string): Answer {
+    if (metric) count(metric);
+    logger.info('webhook answered', { ...facts, status: answer.statusCode });
+    return answer;
+  }
+
+  function unavailable(facts: Facts, stage: string, error: unknown): Answer {
+    // Our own secret errors say what is wrong (missing, empty, malformed) and hold no secret text.
+    const problem = error instanceof SecretUnavailableError ? error.message : undefined;
+    logger.error(`${stage} failed`, { ...facts, stage, ...errorFields(error), problem });
+    return finish({ ...facts, outcome: `${stage}-unavailable` }, answers.unavailable());
+  }
+
+  async function enqueueClaimed(facts: Facts, route: ProviderRoute, verified: Verified, body: Buffer, claimed: Claimed, at: number, bodySha256: string) {
+    let enqueued;
+    try {
+      enqueued = await deps.enqueuer.enqueue({
+        provider: route.provider.id,
+        queueUrl: route.queueUrl,
+        eventType: verified.eventType,
+        dedupeKey: verified.dedupeKey,
+        receivedAt: at,
+        ...(verified.timestamp !== undefined ? { signedTimestamp: verified.timestamp } : {}),
+        bodySha256,
+        body,
+      });
+    } catch (error) {
+      count('EnqueueFailure');
+      try {
+        const released = await deps.ledger.release(claimed.key, claimed.claimToken);
+        if (!released) logger.warn('claim already gone when releasing it', facts);
+      } catch (releaseError) {
+        // The lease expires on its own: the sender's retry after it re-claims the event.
+        logger.error('releasing the claim failed', { ...facts, ...errorFields(releaseError) });
+      }
+      return unavailable(facts, 'enqueue', error);
+    }
+    const done = { ...facts, messageId: enqueued.messageId, claimCheck: enqueued.claimCheckKey !== undefined, attempts: claimed.attempts };
+    try {
+      const marked = await deps.ledger.markEnqueued(claimed, { ...enqueued, now: now() });
+      if (!marked) logger.info('ledger entry moved on before marking it enqueued', done);
+      return finish({ ...done, outcome: 'accepted' }, answers.accepted(), 'Accepted');
+    } catch (error) {
+      // The message is durable: the event is accepted, and the processor's mark completes the entry.
+      logger.warn('marking the ledger entry enqueued failed', { ...done, ...errorFields(error) });
+      return finish({ ...done, outcome: 'accepted-unmarked' }, answers.accepted(200), 'Accepted');
+    }
+  }
+
+  return async function receive(event) {
+    const at = now();
+    const id = event.pathParameters?.provider ?? '';
+    const route = config.providers.get(id);
+    if (!route) return finish({ route: id.slice(0, 64), outcome: 'unknown-provider' }, answers.unknownProvider());
+    metrics.addDimension('provider', id);
+    const facts: Facts = { provider: id };
+
+    if (event.requestContext?.http?.method !== 'POST') {
+      return finish({ ...facts, outcome: 'method-not-allowed' }, answers.methodNotAllowed(), 'BadRequest');
+    }
+    const decoded = decodeBody(event, config.maxBodyBytes);
+    if (!decoded.ok) return finish({ ...facts, outcome: decoded.why }, decoded.answer, 'BadRequest');
+    const body = decoded.bytes;
+    facts.bodyBytes = body.length;
+    count('BodyBytes', MetricUnit.Bytes, body.length);
+
+    let auth;
+    try {
+      auth = await authenticate(route, event.headers ?? {}, body, at / 1000, deps.secrets);
+    } catch (error) {
+      return unavailable(facts, 'secret', error);
+    }
+    const { verdict } = auth;
+    if (!verdict.ok) {
+      if (auth.previousAfterGrace) count('PreviousSecretAfterGrace');
+      const rejected = { ...facts, outcome: 'rejected', code: verdict.code, reason: verdict.reason, previousSecretAfterGrace: auth.previousAfterGrace };
+      return finish(rejected, answers.rejected(verdict), verdict.status === 401 ? 'SignatureFailure' : 'BadRequest');
+    }
+    count(verdict.matched === 'current' ? 'SecretCurrentMatched' : 'SecretPreviousMatched');
+    Object.assign(facts, { eventType: verdict.eventType, dedupeKey: verdict.dedupeKey, matched: verdict.matched });
+
+    const bodySha256 = createHash('sha256').update(body).digest('hex');
+    let claim;
+    try {
+      claim = await deps.ledger.claim({
+        provider: id,
+        dedupeKey: verdict.dedupeKey,
+        eventType: verdict.eventType,
+        bodySha256,
+        bodyBytes: body.length,
+        now: at,
+      });
+    } catch (error) {
+      return unavailable(facts, 'ledger', error);
+    }
+    if (claim.conflict) {
+      count('DedupeConflict');
+      logger.warn('same dedupe key, different body', { ...facts, claim: claim.outcome });
+      if (claim.outcome !== 'claimed') {
+        await deps.ledger.countConflict(claim.key).catch((error: unknown) => logger.warn('counting the conflict failed', { ...facts, ...errorFields(error) }));
+      }
+    }
+    if (claim.outcome !== 'claimed') {
+      return claim.outcome === 'duplicate'
+        ? finish({ ...facts, outcome: 'duplicate' }, answers.duplicate(), 'Duplicate')
+        : finish({ ...facts, outcome: 'in-flight' }, answers.inFlight(), 'InFlight');
+    }
+    return enqueueClaimed(facts, route, verdict, body, claim, at, bodySha256);
+  };
+}

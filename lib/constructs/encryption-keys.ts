@@ -1,0 +1,57 @@
+/**
+ * The stack's customer-managed KMS keys, both rotated yearly by KMS:
+ * - `dataKey` protects PHI at rest (ledger, claim-check bucket, queues, DLQs, provider secrets);
+ * - `telemetryKey` protects log groups and the alarm topic, so CloudWatch Logs and CloudWatch alarms can use
+ *   it without ever being allowed near the PHI key.
+ */
+import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+export interface EncryptionKeysProps {
+  /** RETAIN keeps data encrypted under the keys readable after the stack is deleted. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+export class EncryptionKeys extends Construct {
+  public readonly dataKey: kms.IKey;
+  public readonly telemetryKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: EncryptionKeysProps) {
+    super(scope, id);
+
+    const dataKey = new kms.Key(this, 'DataKey', {
+      description: 'Webhook receiver: PHI at rest (ledger, claim-check bucket, queues, provider secrets)',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    (dataKey.node.defaultChild as kms.CfnKey).overrideLogicalId('DataKey');
+    this.dataKey = dataKey;
+
+    const telemetryKey = new kms.Key(this, 'TelemetryKey', {
+      description: 'Webhook receiver: log groups and the alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    (telemetryKey.node.defaultChild as kms.CfnKey).overrideLogicalId('TelemetryKey');
+    // CloudWatch Logs encrypts with the caller's key only if the key policy names the regional service
+    // principal; the encryption context pins it to this account's log groups.
+    telemetryKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` },
+      },
+    }));
+    // CloudWatch alarms publish to the encrypted alarm topic as this service principal.
+    telemetryKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    }));
+    this.telemetryKey = telemetryKey;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The public edge: an HTTP API (cheaper and lower-latency than a REST API, and no feature of a REST API is
+ * needed here) with the route `POST /webhooks/{provider}` integrated with the verifier, which reads
+ * `pathParameters.provider` and answers 404 for a provider that is not enabled (docs/architecture.md).
+ * Stage throttling bounds what a flood can cost; access logs record request metadata only, never bodies,
+ * headers or query strings. No CORS: senders are servers, and no browser has a reason to call this API.
+ */
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { CustomDomainConfig, FunctionConfig, ThrottleConfig } from '../config.ts';
+import { METRICS_NAMESPACE, VERIFIER_SERVICE } from '../metrics.ts';
+import type { ClaimCheckBucket } from './claim-check-bucket.ts';
+import type { EventLedger } from './event-ledger.ts';
+import type { ProviderPipeline } from './provider-pipeline.ts';
+import { WebhookFunction } from './webhook-function.ts';
+
+/** Access log fields: who, which route, what answer, how long. Bodies, headers and query strings never. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTimeEpoch',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLatency: '$context.responseLatency',
+  responseLength: '$context.responseLength',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  integrationError: '$context.integration.error',
+  integrationErrorMessage: '$context.integrationErrorMessage',
+});
+
+export interface IngressProps {
+  readonly pipelines: readonly ProviderPipeline[];
+  readonly ledger: EventLedger;
+  readonly claimChecks: ClaimCheckBucket;
+  readonly verifier: FunctionConfig;
+  readonly verifierEntry: string;
+  /** Stage throttle (rate and burst) shared by all providers. */
+  readonly throttle: ThrottleConfig;
+  /** Provider declarations of forks, by provider id, passed in PROVIDERS_CONFIG. */
+  readonly definitions: ReadonlyMap<string, unknown>;
+  readonly maxBodyBytes: number;
+  readonly claimCheckThresholdBytes: number;
+  readonly rotationGraceHours: number;
+  readonly ledgerRetentionDays: number;
+  readonly logRetentionDays: number;
+  readonly logEncryptionKey: kms.IKey;
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** @default - only the execute-api endpoint */
+  readonly customDomain?: CustomDomainConfig;
+}
+
+export class Ingress extends Construct {
+  public readonly api: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  public readonly verifier: WebhookFunction;
+  public readonly accessLogGroup: logs.ILogGroup;
+  /** Base URL senders post to (`<url>webhooks/<provider id>`). */
+  public readonly url: string;
+  /** Regional host name a custom domain's DNS record must point at. */
+  public readonly customDomainTarget?: string;
+
+  constructor(scope: Construct, id: string, props: IngressProps) {
+    super(scope, id);
+
+    const providersConfig = Object.fromEntries(props.pipelines.map((p) => [p.providerId, {
+      secretArn: p.secret.secretArn,
+      queueUrl: p.queue.queueUrl,
+      ...(props.definitions.has(p.providerId) ? { definition: props.definitions.get(p.providerId) } : {}),
+    }]));
+
+    this.verifier = new WebhookFunction(this, 'Verifier', {
+      entry: props.verifierEntry,
+      description: 'Verifies webhook signatures, claims the event in the ledger and enqueues it',
+      memoryMb: props.verifier.memoryMb,
+      timeout: Duration.seconds(props.verifier.timeoutSeconds),
+      logRetentionDays: props.logRetentionDays,
+      logEncryptionKey: props.logEncryptionKey,
+      logRemovalPolicy: props.logRemovalPolicy,
+      ...(props.verifier.reservedConcurrency !== undefined ? { reservedConcurrency: props.verifier.reservedConcurrency } : {}),
+      provisionedConcurrency: props.verifier.provisionedConcurrency,
+      environment: {
+        PROVIDERS_CONFIG: Stack.of(this).toJsonString(providersConfig),
+        LEDGER_TABLE: props.ledger.table.tableName,
+        CLAIM_CHECK_BUCKET: props.claimChecks.bucket.bucketName,
+        MAX_BODY_BYTES: String(props.maxBodyBytes),
+        CLAIM_CHECK_THRESHOLD_BYTES: String(props.claimCheckThresholdBytes),
+        ROTATION_GRACE_HOURS: String(props.rotationGraceHours),
+        LEDGER_RETENTION_DAYS: String(props.ledgerRetentionDays),
+        POWERTOOLS_SERVICE_NAME: VERIFIER_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
+    });
+    const verifierRole = this.verifier.role;
+    props.ledger.grantClaims(verifierRole);
+    props.claimChecks.grantPut(verifierRole);
+    for (const pipeline of props.pipelines) pipeline.grantVerifier(verifierRole);
+
+    Validations.of(this.verifier.function).acknowledge({
+      id: 'HIPAA.Security-LambdaDLQ',
+      reason: 'The verifier is invoked synchronously by API Gateway and answers the sender, who retries on non-2xx; a Lambda DLQ applies to asynchronous invocations only and would never receive anything.',
+    });
+    if (props.verifier.reservedConcurrency === undefined) {
+      Validations.of(this.verifier.function).acknowledge({
+        id: 'HIPAA.Security-LambdaConcurrency',
+        reason: 'The verifier\'s concurrency is bounded upstream by the API stage throttle (rate and burst from config, asserted in test/infra); a reserved limit would turn bursts into throttled 5xx answers, which Suki and SOAPNoteAPI never retry.',
+      });
+    }
+
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Signed webhook receiver',
+      createDefaultStage: false,
+      // With a custom domain, the execute-api hostname is switched off so every caller gets its TLS policy.
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
+    });
+
+    const accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      encryptionKey: props.logEncryptionKey,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.accessLogGroup = accessLogGroup;
+
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttle.rateLimit, burstLimit: props.throttle.burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogGroup),
+        format: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+      },
+    });
+
+    const [route] = this.api.addRoutes({
+      path: '/webhooks/{provider}',
+      methods: [apigwv2.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('VerifierIntegration', this.verifier.invokeTarget, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+    Validations.of(route!).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'Senders cannot present IAM, JWT or Lambda-authorizer credentials; each request is authenticated by its HMAC signature over the raw body, which the verifier checks before anything else (401 otherwise).',
+    });
+
+    if (props.customDomain) {
+      const domainName = new apigwv2.DomainName(this, 'DomainName', {
+        domainName: props.customDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+        securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
+      });
+      new apigwv2.ApiMapping(this, 'ApiMapping', { api: this.api, domainName, stage: this.stage });
+      this.customDomainTarget = domainName.regionalDomainName;
+      this.url = `https://${props.customDomain.domainName}/`;
+    } else {
+      this.url = this.stage.url;
+    }
+  }
+}

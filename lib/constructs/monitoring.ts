@@ -1,0 +1,175 @@
+/**
+ * Alarms with actions: every alarm notifies one KMS-encrypted, TLS-only SNS topic (and the same topic when
+ * it recovers), and its description names the runbook section the on-call engineer opens.
+ * Rates carry a minimum volume so that one bad request at 3 a.m. is not a page.
+ */
+import { Aws, Duration } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { AlarmThresholds } from '../config.ts';
+import { verifierMetric } from '../metrics.ts';
+import { pascalCase } from '../naming.ts';
+import { runbookDescription, type RunbookAnchor } from '../runbook.ts';
+import type { ProviderPipeline } from './provider-pipeline.ts';
+
+const PERIOD = Duration.minutes(5);
+
+export interface MonitoringProps {
+  /** Encrypts the alarm topic (the stack's telemetry key, whose policy admits CloudWatch). */
+  readonly encryptionKey: kms.IKey;
+  /** @default - no subscription; subscribe a pager or chat integration to the topic yourself */
+  readonly alarmEmail?: string;
+  readonly api: apigwv2.IHttpApi;
+  readonly verifier: lambda.IFunction;
+  readonly pipelines: readonly ProviderPipeline[];
+  readonly thresholds: AlarmThresholds;
+}
+
+interface AlarmSpec {
+  readonly metric: cloudwatch.IMetric;
+  readonly threshold: number;
+  readonly summary: string;
+  readonly runbook: RunbookAnchor;
+  /** @default 1 */
+  readonly evaluationPeriods?: number;
+}
+
+export class Monitoring extends Construct {
+  public readonly topic: sns.ITopic;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly action: actions.SnsAction;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const t = props.thresholds;
+
+    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.encryptionKey, enforceSSL: true });
+    // enforceSSL replaces SNS's default topic policy, which is what let this account's alarms publish.
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+      },
+    }));
+    if (props.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    this.topic = topic;
+    this.action = new actions.SnsAction(topic);
+
+    this.alarm('Verifier5xxRate', {
+      metric: new cloudwatch.MathExpression({
+        expression: `IF(FILL(requests, 0) >= ${t.verifier5xxMinRequests}, 100 * FILL(errors, 0) / FILL(requests, 0), 0)`,
+        usingMetrics: {
+          requests: props.api.metricCount({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+          errors: props.api.metricServerError({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+        },
+        label: 'Verifier 5xx %',
+        period: PERIOD,
+      }),
+      threshold: t.verifier5xxPercent,
+      summary: `More than ${t.verifier5xxPercent}% of webhook requests got a 5xx in 5 minutes (at least ${t.verifier5xxMinRequests} requests); senders that do not retry lose these events.`,
+      runbook: 'verifier-5xx',
+    });
+    this.alarm('VerifierLatencyP99', {
+      metric: props.verifier.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.p(99) }),
+      threshold: t.verifierP99Ms,
+      evaluationPeriods: 2,
+      summary: `Verifier p99 duration above ${t.verifierP99Ms} ms for 10 minutes; the strictest sender gives up after 10 s.`,
+      runbook: 'verifier-latency',
+    });
+    this.alarm('VerifierThrottles', {
+      metric: props.verifier.metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      threshold: 0,
+      summary: 'Lambda throttled the verifier: webhook requests were refused (API Gateway answers 5xx).',
+      runbook: 'throttling',
+    });
+
+    for (const pipeline of props.pipelines) this.providerAlarms(pipeline, t);
+  }
+
+  private providerAlarms(pipeline: ProviderPipeline, t: AlarmThresholds): void {
+    const id = pipeline.providerId;
+    const suffix = pascalCase(id);
+    const processor = pipeline.processor.function;
+
+    this.alarm(`SignatureFailureRate${suffix}`, {
+      metric: new cloudwatch.MathExpression({
+        expression: `IF(FILL(accepted, 0) + FILL(duplicate, 0) + FILL(failures, 0) >= ${t.signatureFailureMinRequests}, ` +
+          '100 * FILL(failures, 0) / (FILL(accepted, 0) + FILL(duplicate, 0) + FILL(failures, 0)), 0)',
+        usingMetrics: {
+          accepted: verifierMetric('Accepted', id, PERIOD),
+          duplicate: verifierMetric('Duplicate', id, PERIOD),
+          failures: verifierMetric('SignatureFailure', id, PERIOD),
+        },
+        label: `${id} signature failure %`,
+        period: PERIOD,
+      }),
+      threshold: t.signatureFailurePercent,
+      summary: `More than ${t.signatureFailurePercent}% of '${id}' requests failed signature checks in 5 minutes (at least ${t.signatureFailureMinRequests} requests): a rotated secret not stored yet, clock skew, or someone probing.`,
+      runbook: 'signature-failures',
+    });
+    this.alarm(`PreviousSecretAfterGrace${suffix}`, {
+      metric: verifierMetric('PreviousSecretAfterGrace', id, PERIOD),
+      threshold: 0,
+      summary: `'${id}' requests were signed with the previous secret after its grace window and were rejected: the sender still uses the old secret.`,
+      runbook: 'previous-secret-after-grace',
+    });
+    this.alarm(`DlqNotEmpty${suffix}`, {
+      metric: pipeline.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 0,
+      summary: `The '${id}' dead-letter queue holds messages: events failed processing repeatedly and wait for a redrive.`,
+      runbook: 'dlq-not-empty',
+    });
+    this.alarm(`QueueAge${suffix}`, {
+      metric: pipeline.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: t.queueAgeSeconds,
+      summary: `The oldest '${id}' message has waited more than ${t.queueAgeSeconds} s: the processor is failing, throttled or too slow.`,
+      runbook: 'queue-age-high',
+    });
+    this.alarm(`ProcessorErrors${suffix}`, {
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF(FILL(invocations, 0) > 0, 100 * FILL(errors, 0) / FILL(invocations, 0), 0)',
+        usingMetrics: {
+          invocations: processor.metricInvocations({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+          errors: processor.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+        },
+        label: `${id} processor error %`,
+        period: PERIOD,
+      }),
+      threshold: t.processorErrorPercent,
+      summary: `More than ${t.processorErrorPercent}% of '${id}' processor invocations failed as a whole in 5 minutes (item failures are retried singly and do not count here).`,
+      runbook: 'processor-errors',
+    });
+    this.alarm(`ProcessorThrottles${suffix}`, {
+      metric: processor.metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      threshold: 0,
+      summary: `Lambda throttled the '${id}' processor; its messages wait longer and may reach the DLQ.`,
+      runbook: 'throttling',
+    });
+  }
+
+  private alarm(id: string, spec: AlarmSpec): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      metric: spec.metric,
+      threshold: spec.threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: spec.evaluationPeriods ?? 1,
+      // No traffic is not an incident; the DLQ and age alarms catch a processor that stopped.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: runbookDescription(spec.summary, spec.runbook),
+    });
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}

@@ -1,0 +1,7 @@
+/** Where the handler sources live, resolved from this file so synth works from any working directory. */
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
+export const VERIFIER_ENTRY = fileURLToPath(new URL('../lambdas/verifier/handler.ts', import.meta.url));
+export const PROCESSOR_ENTRY = fileURLToPath(new URL('../lambdas/processor/handler.ts', import.meta.url));

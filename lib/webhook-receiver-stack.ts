@@ -1,0 +1,119 @@
+/**
+ * The deployable unit, composed thinly from one construct per concern (docs/architecture.md):
+ * keys → ledger and claim-check bucket → one pipeline per provider → ingress (API + verifier) → monitoring.
+ * Environment-agnostic: no lookups, no account or region in the template, so `cdk synth` runs offline.
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { AppConfig } from './config.ts';
+import { ClaimCheckBucket } from './constructs/claim-check-bucket.ts';
+import { EncryptionKeys } from './constructs/encryption-keys.ts';
+import { EventLedger } from './constructs/event-ledger.ts';
+import { Ingress } from './constructs/ingress.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { OperationsDashboard } from './constructs/operations-dashboard.ts';
+import { ProviderPipeline } from './constructs/provider-pipeline.ts';
+import { pascalCase } from './naming.ts';
+import { PROCESSOR_ENTRY, VERIFIER_ENTRY } from './paths.ts';
+
+export interface WebhookReceiverStackProps extends StackProps {
+  /** Validated configuration from bin/config.ts. */
+  readonly config: AppConfig;
+  /** @default the handlers under lambdas/ */
+  readonly verifierEntry?: string;
+  /** @default the handlers under lambdas/ */
+  readonly processorEntry?: string;
+}
+
+export class WebhookReceiverStack extends Stack {
+  public readonly ingress: Ingress;
+  public readonly ledger: EventLedger;
+  public readonly claimChecks: ClaimCheckBucket;
+  public readonly pipelines: readonly ProviderPipeline[];
+  public readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: WebhookReceiverStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const production = config.stage === 'prod';
+    // Anything but dev keeps its data when the stack (or a resource's logical ID) goes away.
+    const removalPolicy = config.stage === 'dev' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    const keys = new EncryptionKeys(this, 'Keys', { removalPolicy });
+    this.ledger = new EventLedger(this, 'Ledger', {
+      encryptionKey: keys.dataKey,
+      removalPolicy,
+      deletionProtection: production,
+    });
+    this.claimChecks = new ClaimCheckBucket(this, 'ClaimChecks', {
+      encryptionKey: keys.dataKey,
+      retentionDays: config.claimCheckRetentionDays,
+      accessLogRetentionDays: config.logRetentionDays,
+      removalPolicy,
+    });
+
+    this.pipelines = config.providers.map((provider) => new ProviderPipeline(this, `Pipeline${pascalCase(provider.id)}`, {
+      provider,
+      dataKey: keys.dataKey,
+      ledger: this.ledger,
+      claimChecks: this.claimChecks,
+      processor: config.processor,
+      processorEntry: props.processorEntry ?? PROCESSOR_ENTRY,
+      ledgerRetentionDays: config.ledgerRetentionDays,
+      logRetentionDays: config.logRetentionDays,
+      logEncryptionKey: keys.telemetryKey,
+      removalPolicy,
+    }));
+
+    this.ingress = new Ingress(this, 'Ingress', {
+      pipelines: this.pipelines,
+      ledger: this.ledger,
+      claimChecks: this.claimChecks,
+      verifier: config.verifier,
+      verifierEntry: props.verifierEntry ?? VERIFIER_ENTRY,
+      throttle: config.throttle,
+      definitions: new Map(config.providers.flatMap((p) => (p.definition ? [[p.id, p.definition] as const] : []))),
+      maxBodyBytes: config.maxBodyBytes,
+      claimCheckThresholdBytes: config.claimCheckThresholdBytes,
+      rotationGraceHours: config.rotationGraceHours,
+      ledgerRetentionDays: config.ledgerRetentionDays,
+      logRetentionDays: config.logRetentionDays,
+      logEncryptionKey: keys.telemetryKey,
+      logRemovalPolicy: removalPolicy,
+      ...(config.customDomain ? { customDomain: config.customDomain } : {}),
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      encryptionKey: keys.telemetryKey,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+      api: this.ingress.api,
+      verifier: this.ingress.verifier.function,
+      pipelines: this.pipelines,
+      thresholds: config.alarms,
+    });
+    new OperationsDashboard(this, 'Operations', {
+      api: this.ingress.api,
+      verifier: this.ingress.verifier.function,
+      pipelines: this.pipelines,
+      alarms: this.monitoring.alarms,
+    });
+
+    // Output IDs are a contract with the ops CLI and runbooks (it reads them by stack name): do not rename.
+    new CfnOutput(this, 'ApiUrl', { value: this.ingress.url, description: 'Base URL; senders post to <ApiUrl>webhooks/<provider id>' });
+    if (this.ingress.customDomainTarget) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: this.ingress.customDomainTarget,
+        description: 'Point the custom domain (CNAME or Route 53 alias) at this regional host name',
+      });
+    }
+    new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
+    new CfnOutput(this, 'ClaimCheckBucketName', { value: this.claimChecks.bucket.bucketName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    for (const pipeline of this.pipelines) {
+      const suffix = pascalCase(pipeline.providerId);
+      new CfnOutput(this, `QueueUrl${suffix}`, { value: pipeline.queue.queueUrl, description: `${pipeline.providerId} queue` });
+      new CfnOutput(this, `DeadLetterQueueUrl${suffix}`, { value: pipeline.deadLetterQueue.queueUrl, description: `${pipeline.providerId} DLQ` });
+      new CfnOutput(this, `SecretArn${suffix}`, { value: pipeline.secret.secretArn, description: `${pipeline.providerId} signing secret` });
+    }
+  }
+}

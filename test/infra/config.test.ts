@@ -1,0 +1,189 @@
+/** bin/config.ts: defaults, coercion of `-c` strings, and errors that say what to fix. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from '../../bin/config.ts';
+import { CDK_JSON_CONTEXT } from './synth.ts';
+
+/** The problems a configuration is rejected with (fails the test if it is accepted). */
+function problemsOf(input: Record<string, unknown>): readonly string[] {
+  try {
+    parseConfig(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error(`configuration was accepted: ${JSON.stringify(input)}`);
+}
+
+const acme = {
+  id: 'acme',
+  name: 'Acme Scribe',
+  signature: { header: 'x-acme-signature', format: 'plain', prefix: 'sha256=', encoding: 'hex' },
+  signedContent: '{body}',
+  key: 'raw',
+  eventType: '{body:type}',
+  dedupeKey: '{body:id}',
+  retries: 'Three retries over an hour.',
+  docs: 'https://acme.example/webhooks',
+};
+
+describe('defaults', () => {
+  it('fills every setting from a minimal configuration', () => {
+    const config = parseConfig({ providers: ['sully'] });
+    expect(config).toMatchObject({
+      stage: 'dev',
+      stackName: 'WebhookReceiver-dev',
+      throttle: { rateLimit: 100, burstLimit: 200 },
+      maxBodyBytes: 1_048_576,
+      claimCheckThresholdBytes: 245_760,
+      rotationGraceHours: 72,
+      ledgerRetentionDays: 30,
+      claimCheckRetentionDays: 30,
+      logRetentionDays: 30,
+      verifier: { memoryMb: 512, timeoutSeconds: 10, provisionedConcurrency: 0 },
+      processor: { memoryMb: 256, timeoutSeconds: 30, provisionedConcurrency: 0 },
+      alarms: { verifierP99Ms: 8_000, signatureFailureMinRequests: 10 },
+    });
+    expect(config.providers).toEqual([{ id: 'sully', maxReceiveCount: 5, batchSize: 10, maxConcurrency: 5 }]);
+    expect(config.alarmEmail).toBeUndefined();
+    expect(config.customDomain).toBeUndefined();
+  });
+
+  it('keeps production logs a year and names the stack after the stage', () => {
+    const config = parseConfig({ stage: 'prod', providers: ['stripe'] });
+    expect(config.logRetentionDays).toBe(365);
+    expect(config.stackName).toBe('WebhookReceiver-prod');
+  });
+
+  it('accepts the shipped cdk.json context with all eight providers', () => {
+    const config = loadConfig((key) => CDK_JSON_CONTEXT[key]);
+    expect(config.providers.map((p) => p.id)).toEqual(
+      ['sully', 'suki', 'soapnoteapi', 'solatis', 'generic', 'standard-webhooks', 'github', 'stripe'],
+    );
+  });
+});
+
+describe('values given with -c key=value (always strings)', () => {
+  it('reads numbers, JSON objects and comma-separated provider lists', () => {
+    const config = parseConfig({
+      stage: 'staging',
+      providers: 'sully, stripe',
+      maxBodyBytes: '2048',
+      throttle: '{"rateLimit": 5, "burstLimit": 10}',
+      alarms: '{"queueAgeSeconds": 120}',
+    });
+    expect(config.providers.map((p) => p.id)).toEqual(['sully', 'stripe']);
+    expect(config.maxBodyBytes).toBe(2048);
+    expect(config.throttle).toEqual({ rateLimit: 5, burstLimit: 10 });
+    expect(config.alarms.queueAgeSeconds).toBe(120);
+  });
+
+  it('reads per-provider settings', () => {
+    const config = parseConfig({ providers: { suki: { maxReceiveCount: '3', batchSize: 1, maxConcurrency: 2, reservedConcurrency: 4 } } });
+    expect(config.providers).toEqual([{ id: 'suki', maxReceiveCount: 3, batchSize: 1, maxConcurrency: 2, reservedConcurrency: 4 }]);
+  });
+});
+
+describe('errors', () => {
+  it('names a wrong stage and the allowed ones', () => {
+    expect(problemsOf({ stage: 'qa', providers: ['sully'] })).toEqual(['stage: must be one of dev, staging, prod (got "qa")']);
+  });
+
+  it('asks for at least one provider', () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^providers: enable at least one of sully, suki, .*stripe$/)]);
+    expect(problemsOf({ providers: [] })[0]).toMatch(/^providers: enable at least one/);
+  });
+
+  it('rejects an unknown provider and lists the built-in ones', () => {
+    const [problem] = problemsOf({ providers: ['sully', 'acme'] });
+    expect(problem).toMatch(/^providers\.acme: unknown provider \(built in: sully, suki, soapnoteapi, solatis, generic, standard-webhooks, github, stripe;/);
+  });
+
+  it('reports every problem at once, each with its path and the value given', () => {
+    const problems = problemsOf({
+      stage: 'prod',
+      providers: { sully: { maxReceiveCount: 0, batchSize: 11, maxRecieveCount: 3 } },
+      ledgerRetentionDays: 7,
+      claimCheckRetentionDays: 14,
+      logRetentionDays: 31,
+      alarmEmail: 'oncall',
+      verifier: { timeoutSeconds: 30 },
+    });
+    expect(problems).toEqual(expect.arrayContaining([
+      'providers.sully.maxReceiveCount: must be a number from 1 to 1000 (got 0)',
+      'providers.sully.batchSize: must be a number from 1 to 10 (got 11)',
+      expect.stringMatching(/^providers\.sully\.maxRecieveCount: unknown setting \(allowed: maxReceiveCount, /),
+      expect.stringMatching(/^ledgerRetentionDays: must be a number from 14 to 365 \(a message redriven from a DLQ .*\) \(got 7\)$/),
+      expect.stringMatching(/^claimCheckRetentionDays: must be a number from 15 to 365 .*\(got 14\)$/),
+      expect.stringMatching(/^logRetentionDays: CloudWatch Logs accepts only 1, 3, 5, .* \(got 31\)$/),
+      'alarmEmail: must be an e-mail address (got "oncall")',
+      'verifier.timeoutSeconds: must be a number from 1 to 29 (the HTTP API integration times out at 30 s) (got 30)',
+    ]));
+    expect(problems).toHaveLength(8);
+  });
+
+  it('prints the problems in the error message', () => {
+    expect(() => parseConfig({ stage: 'test', providers: ['sully'] })).toThrow(
+      /Invalid configuration \(cdk.json "context" or -c key=value\):\n {2}- stage: must be one of dev, staging, prod/,
+    );
+  });
+
+  it('rejects fractions where a count is expected', () => {
+    expect(problemsOf({ providers: ['sully'], maxBodyBytes: 2048.5 })).toEqual(['maxBodyBytes: must be a whole number (got 2048.5)']);
+  });
+
+  it('keeps the claim-check threshold under the SQS message limit and the body limit under the Lambda payload', () => {
+    expect(problemsOf({ providers: ['sully'], claimCheckThresholdBytes: 262_144 })[0]).toMatch(/at most 256 KiB/);
+    expect(problemsOf({ providers: ['sully'], maxBodyBytes: 8_000_000 })[0]).toMatch(/6 MB Lambda request payload/);
+  });
+
+  it('keeps the latency alarm under the verifier timeout', () => {
+    expect(problemsOf({ providers: ['sully'], verifier: { timeoutSeconds: 5 }, alarms: { verifierP99Ms: 6000 } })).toEqual([
+      'alarms.verifierP99Ms: must be a number from 100 to 5000 (at most the verifier timeout, 5 s) (got 6000)',
+    ]);
+    expect(parseConfig({ providers: ['sully'], verifier: { timeoutSeconds: 5 } }).alarms.verifierP99Ms).toBe(4000);
+  });
+
+  it('requires both parts of a custom domain, well formed', () => {
+    expect(problemsOf({ providers: ['sully'], customDomain: { domainName: 'hooks.example.com' } })).toEqual([
+      'customDomain.certificateArn: required when customDomain is set',
+    ]);
+    expect(problemsOf({ providers: ['sully'], customDomain: { domainName: 'Hooks Example', certificateArn: 'arn:aws:iam::1:x' } })).toEqual([
+      'customDomain.domainName: must be a lower-case host name such as hooks.example.com (got "Hooks Example")',
+      'customDomain.certificateArn: must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) (got "arn:aws:iam::1:x")',
+    ]);
+    const ok = parseConfig({
+      providers: ['sully'],
+      customDomain: { domainName: 'hooks.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123' },
+    });
+    expect(ok.customDomain?.domainName).toBe('hooks.example.com');
+  });
+
+  it('rejects a malformed provider list', () => {
+    expect(problemsOf({ providers: 42 })[0]).toMatch(/^providers: must be an object/);
+    expect(problemsOf({ providers: { sully: 'yes' } })).toEqual(['providers.sully: must be an object of settings (got "yes")']);
+  });
+});
+
+describe("a fork's own provider", () => {
+  it('is accepted with a valid definition whose id matches its key', () => {
+    const config = parseConfig({ providers: { acme: { definition: acme } } });
+    expect(config.providers[0]).toMatchObject({ id: 'acme', definition: acme });
+  });
+
+  it('is rejected when the definition does not compile, with the reason', () => {
+    const [problem] = problemsOf({ providers: { acme: { definition: { ...acme, signature: { ...acme.signature, format: 'pairs' } } } } });
+    expect(problem).toMatch(/^providers\.acme\.definition: .*timestamp/);
+  });
+
+  it('is rejected when the definition names another id', () => {
+    expect(problemsOf({ providers: { acme: { definition: { ...acme, id: 'other' } } } })).toEqual([
+      'providers.acme.definition.id: must equal the key "acme" (got "other")',
+      expect.stringMatching(/^providers\.acme: unknown provider/),
+    ]);
+  });
+
+  it('is refused when the verifier environment would overflow 4 KB', () => {
+    const many = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`acme${i}`, { definition: { ...acme, id: `acme${i}` } }]));
+    expect(problemsOf({ providers: many }).at(-1)).toMatch(/would not fit the verifier's 4 KB of environment variables/);
+  });
+});

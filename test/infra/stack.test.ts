@@ -1,0 +1,462 @@
+/**
+ * Security and reliability properties of the dev stack with all eight providers, pinned one by one.
+ * (Production-only properties are in prod.test.ts.)
+ */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pascalCase } from '../../lib/naming.ts';
+import { RUNBOOK_ANCHORS } from '../../lib/runbook.ts';
+import { actionsOf, CDK_JSON_CONTEXT, logicalId, resources, roleStatements, synthesize, type Statement } from './synth.ts';
+
+const PROVIDERS = ['sully', 'suki', 'soapnoteapi', 'solatis', 'generic', 'standard-webhooks', 'github', 'stripe'];
+const dataKey = { 'Fn::GetAtt': ['DataKey', 'Arn'] };
+const telemetryKey = { 'Fn::GetAtt': ['TelemetryKey', 'Arn'] };
+
+let template: Template;
+let verifierRole: string;
+let verifierStatements: Statement[];
+
+beforeAll(() => {
+  const providers = { ...(CDK_JSON_CONTEXT.providers as Record<string, object>), stripe: { maxReceiveCount: 7, maxConcurrency: 3 } };
+  ({ template } = synthesize({ providers, processor: { memoryMb: 256, timeoutSeconds: 20 } }));
+  verifierRole = logicalId(template, 'AWS::IAM::Role', 'IngressVerifierRole');
+  verifierStatements = roleStatements(template, verifierRole);
+});
+
+describe('encryption at rest with customer-managed keys', () => {
+  it('creates two KMS keys, both rotated', () => {
+    expect(Object.keys(resources(template, 'AWS::KMS::Key')).sort()).toEqual(['DataKey', 'TelemetryKey']);
+    template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('encrypts the ledger table with the data key', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: dataKey },
+    });
+  });
+
+  it('encrypts every queue and DLQ with the data key', () => {
+    expect(Object.keys(resources(template, 'AWS::SQS::Queue'))).toHaveLength(2 * PROVIDERS.length);
+    template.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: dataKey });
+  });
+
+  it('encrypts the claim-check bucket with the data key (bucket key on)', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{
+          BucketKeyEnabled: true,
+          ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: dataKey },
+        }],
+      },
+    });
+  });
+
+  it('encrypts every provider secret with the data key and puts no value in the template', () => {
+    const secrets = resources(template, 'AWS::SecretsManager::Secret');
+    expect(Object.keys(secrets)).toHaveLength(PROVIDERS.length);
+    for (const [id, secret] of Object.entries(secrets)) {
+      expect(secret.Properties!.KmsKeyId, id).toEqual(dataKey);
+      expect(secret.Properties!.SecretString, id).toBeUndefined();
+      expect(secret.Properties!.GenerateSecretString, id).toEqual({});
+    }
+  });
+
+  it('encrypts the alarm topic and every log group with the telemetry key', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: telemetryKey });
+    expect(Object.keys(resources(template, 'AWS::Logs::LogGroup'))).toHaveLength(PROVIDERS.length + 2);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: telemetryKey, RetentionInDays: 30 });
+  });
+
+  it('lets CloudWatch Logs use the telemetry key for this account\'s log groups only', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+          Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
+        })]),
+      },
+    });
+  });
+});
+
+describe('TLS-only resource policies', () => {
+  const denyInsecure = (action: unknown) => Match.objectLike({
+    Effect: 'Deny',
+    Action: action,
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  });
+
+  it('every queue and DLQ has a policy denying non-TLS requests', () => {
+    const policies = Object.values(resources(template, 'AWS::SQS::QueuePolicy'));
+    for (const queueId of Object.keys(resources(template, 'AWS::SQS::Queue'))) {
+      const policy = policies.find((p) => JSON.stringify(p.Properties!.Queues).includes(`"${queueId}"`));
+      expect(policy, queueId).toBeDefined();
+      expect(policy!.Properties!.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      );
+    }
+  });
+
+  it('both buckets deny non-TLS requests and TLS below 1.2', () => {
+    for (const bucket of ['ClaimCheckBucket', 'ClaimCheckAccessLogsBucket']) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucket },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            denyInsecure('s3:*'),
+            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('the alarm topic denies non-TLS publishing and admits only this account\'s CloudWatch alarms', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          denyInsecure('sns:Publish'),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }) }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('the ledger table', () => {
+  it('is on-demand, keyed pk/sk, with point-in-time recovery and TTL on expiresAt, and no index', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: Match.absent(),
+    });
+  });
+});
+
+describe('the claim-check bucket', () => {
+  it('is private, versioned, logged, and expires bodies after the retention', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: Match.objectLike({}),
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: { Ref: 'ClaimCheckAccessLogsBucket' } },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' })]),
+      },
+    });
+  });
+});
+
+describe('queues and processors', () => {
+  it('redrives to the provider\'s DLQ after maxReceiveCount (default 5, stripe configured 7)', () => {
+    for (const id of PROVIDERS) {
+      const suffix = pascalCase(id);
+      template.hasResource('AWS::SQS::Queue', {
+        Properties: Match.objectLike({
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [`DeadLetterQueue${suffix}`, 'Arn'] }, maxReceiveCount: id === 'stripe' ? 7 : 5 },
+        }),
+      });
+    }
+  });
+
+  it('keeps DLQ messages 14 days and sets visibility to six processor timeouts', () => {
+    for (const id of PROVIDERS) {
+      const queues = resources(template, 'AWS::SQS::Queue');
+      expect(queues[`DeadLetterQueue${pascalCase(id)}`]!.Properties!.MessageRetentionPeriod).toBe(1_209_600);
+      expect(queues[`Queue${pascalCase(id)}`]!.Properties!.VisibilityTimeout).toBe(6 * 20);
+    }
+  });
+
+  it('feeds each processor from its own queue with ReportBatchItemFailures, batches of 10 and bounded concurrency', () => {
+    const mappings = Object.values(resources(template, 'AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(PROVIDERS.length);
+    for (const m of mappings) {
+      expect(m.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
+    }
+    for (const id of PROVIDERS) {
+      const mapping = mappings.find((m) => JSON.stringify(m.Properties!.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [`Queue${pascalCase(id)}`, 'Arn'] }));
+      expect(mapping?.Properties!.ScalingConfig, id).toEqual({ MaximumConcurrency: id === 'stripe' ? 3 : 5 });
+    }
+  });
+});
+
+describe('Lambda functions', () => {
+  it('every function runs Node.js 24 on arm64 with active tracing and its own log group', () => {
+    const functions = resources(template, 'AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(PROVIDERS.length + 1);
+    for (const [id, fn] of Object.entries(functions)) {
+      expect(fn.Properties, id).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/LogGroup/) } },
+      });
+    }
+  });
+
+  it('no role has a managed policy (grants are explicit)', () => {
+    for (const [id, role] of Object.entries(resources(template, 'AWS::IAM::Role'))) {
+      expect(role.Properties!.ManagedPolicyArns, id).toBeUndefined();
+    }
+  });
+
+  it('the verifier gets exactly the environment of docs/architecture.md', () => {
+    const verifier = resources(template, 'AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', 'IngressVerifierFunction')]!;
+    const env = verifier.Properties!.Environment.Variables as Record<string, unknown>;
+    expect(Object.keys(env).sort()).toEqual([
+      'CLAIM_CHECK_BUCKET', 'CLAIM_CHECK_THRESHOLD_BYTES', 'LEDGER_RETENTION_DAYS', 'LEDGER_TABLE', 'MAX_BODY_BYTES',
+      'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'PROVIDERS_CONFIG', 'ROTATION_GRACE_HOURS',
+    ]);
+    expect(env).toMatchObject({
+      LEDGER_TABLE: { Ref: 'LedgerTable' },
+      CLAIM_CHECK_BUCKET: { Ref: 'ClaimCheckBucket' },
+      MAX_BODY_BYTES: '1048576',
+      CLAIM_CHECK_THRESHOLD_BYTES: '245760',
+      ROTATION_GRACE_HOURS: '72',
+      LEDGER_RETENTION_DAYS: '30',
+      POWERTOOLS_SERVICE_NAME: 'verifier',
+      POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
+    });
+    const providersConfig = JSON.stringify(env.PROVIDERS_CONFIG);
+    for (const id of PROVIDERS) {
+      const suffix = pascalCase(id);
+      expect(providersConfig).toContain(`\\"${id}\\":{\\"secretArn\\":\\"`);
+      expect(providersConfig).toContain(`{"Ref":"Secret${suffix}"}`);
+      expect(providersConfig).toContain(`{"Ref":"Queue${suffix}"}`);
+    }
+  });
+
+  it('each processor gets its provider id and the shared settings', () => {
+    for (const id of PROVIDERS) {
+      const fnId = logicalId(template, 'AWS::Lambda::Function', `Pipeline${pascalCase(id)}ProcessorFunction`);
+      const env = resources(template, 'AWS::Lambda::Function')[fnId]!.Properties!.Environment.Variables;
+      expect(env).toEqual({
+        PROVIDER_ID: id,
+        LEDGER_TABLE: { Ref: 'LedgerTable' },
+        CLAIM_CHECK_BUCKET: { Ref: 'ClaimCheckBucket' },
+        LEDGER_RETENTION_DAYS: '30',
+        POWERTOOLS_SERVICE_NAME: `processor-${id}`,
+        POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+});
+
+describe('least-privilege IAM', () => {
+  const allActions = (statements: Statement[]) => [...new Set(statements.flatMap(actionsOf))].sort();
+
+  it('the verifier may do exactly these actions', () => {
+    expect(allActions(verifierStatements)).toEqual([
+      'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+      'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
+      'logs:CreateLogStream', 'logs:PutLogEvents',
+      's3:PutObject',
+      'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
+      'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+    ]);
+  });
+
+  it('the verifier cannot scan, query or drop the table, read queues, or read objects', () => {
+    const actions = allActions(verifierStatements);
+    for (const forbidden of ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:DeleteTable', 'dynamodb:BatchWriteItem', 'sqs:ReceiveMessage',
+      'sqs:DeleteMessage', 'sqs:PurgeQueue', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 'secretsmanager:PutSecretValue']) {
+      expect(actions).not.toContain(forbidden);
+    }
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('only X-Ray has Resource "*" (AWS offers no resource-level permission for it)', () => {
+    for (const s of verifierStatements.filter((st) => JSON.stringify(st.Resource).includes('"*"'))) {
+      expect(actionsOf(s).every((a) => a.startsWith('xray:'))).toBe(true);
+    }
+  });
+
+  it('the verifier reads exactly the providers\' secrets and sends to exactly their queues', () => {
+    const secrets = verifierStatements.find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))!;
+    expect(actionsOf(secrets).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(secrets.Resource).toEqual(expect.arrayContaining(PROVIDERS.map((id) => ({ Ref: `Secret${pascalCase(id)}` }))));
+    expect(secrets.Resource).toHaveLength(PROVIDERS.length);
+
+    const send = verifierStatements.find((s) => actionsOf(s).includes('sqs:SendMessage'))!;
+    expect(actionsOf(send)).toEqual(['sqs:SendMessage']);
+    expect(send.Resource).toEqual(expect.arrayContaining(PROVIDERS.map((id) => ({ 'Fn::GetAtt': [`Queue${pascalCase(id)}`, 'Arn'] }))));
+    expect(send.Resource).toHaveLength(PROVIDERS.length);
+  });
+
+  it('the verifier writes only ledger entries (EVT# partitions) of the one table and puts only into the claim-check bucket', () => {
+    const ledger = verifierStatements.find((s) => actionsOf(s).includes('dynamodb:PutItem'))!;
+    expect(ledger.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
+    expect(ledger.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EVT#*'] } });
+    const put = verifierStatements.find((s) => actionsOf(s).includes('s3:PutObject'))!;
+    expect(actionsOf(put)).toEqual(['s3:PutObject']);
+    expect(put.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ClaimCheckBucket', 'Arn'] }, '/*']] });
+  });
+
+  it('the verifier uses the data key only through DynamoDB, S3, SQS and Secrets Manager', () => {
+    const kmsStatements = verifierStatements.filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+    expect(kmsStatements.length).toBeGreaterThan(0);
+    for (const s of kmsStatements) {
+      expect(s.Resource).toEqual(dataKey);
+      expect(JSON.stringify(s.Condition)).toMatch(/kms:ViaService.*(dynamodb|s3|sqs|secretsmanager)\./);
+    }
+  });
+
+  it('a processor reads only its own queue, gets objects, and updates only its provider\'s partitions', () => {
+    const statements = roleStatements(template, logicalId(template, 'AWS::IAM::Role', 'PipelineSukiProcessorRole'));
+    expect(allActions(statements)).toEqual([
+      'dynamodb:GetItem', 'dynamodb:UpdateItem',
+      'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey',
+      'logs:CreateLogStream', 'logs:PutLogEvents',
+      's3:GetObject',
+      'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
+      'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+    ]);
+    const sqsStatement = statements.find((s) => actionsOf(s).includes('sqs:ReceiveMessage'))!;
+    expect(sqsStatement.Resource).toEqual({ 'Fn::GetAtt': ['QueueSuki', 'Arn'] });
+    const ledger = statements.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'))!;
+    expect(ledger.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EVT#suki#*', 'STATE#suki#*'] } });
+  });
+
+  it('no policy anywhere allows a wildcard action', () => {
+    for (const [id, policy] of Object.entries(resources(template, 'AWS::IAM::Policy'))) {
+      for (const s of policy.Properties!.PolicyDocument.Statement as Statement[]) {
+        expect(actionsOf(s).filter((a) => a === '*' || a.endsWith(':*')), id).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('the HTTP API', () => {
+  it('has no CORS configuration', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', CorsConfiguration: Match.absent() });
+  });
+
+  it('routes POST /webhooks/{provider} to the verifier with payload format 2.0', () => {
+    expect(Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties!.RouteKey)).toEqual(['POST /webhooks/{provider}']);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+  });
+
+  it('throttles the default stage from config and writes JSON access logs without bodies or headers', () => {
+    const stage = Object.values(resources(template, 'AWS::ApiGatewayV2::Stage'))[0]!.Properties!;
+    expect(stage).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 } });
+    const format = JSON.parse(stage.AccessLogSettings.Format);
+    expect(Object.keys(format)).toEqual(expect.arrayContaining(['requestId', 'ip', 'routeKey', 'status', 'responseLatency', 'responseLength', 'integrationError']));
+    expect(stage.AccessLogSettings.Format).not.toMatch(/body|header|querystring/i);
+    expect(stage.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup', 'IngressAccessLogs'), 'Arn'] });
+  });
+});
+
+describe('alarms', () => {
+  const alarms = () => Object.entries(resources(template, 'AWS::CloudWatch::Alarm'));
+  const topic = () => ({ Ref: logicalId(template, 'AWS::SNS::Topic', 'MonitoringAlarmTopic') });
+
+  it('three stack alarms plus six per provider', () => {
+    expect(alarms()).toHaveLength(3 + 6 * PROVIDERS.length);
+  });
+
+  it('every alarm notifies the topic when it fires and when it recovers', () => {
+    for (const [id, alarm] of alarms()) {
+      expect(alarm.Properties!.AlarmActions, id).toEqual([topic()]);
+      expect(alarm.Properties!.OKActions, id).toEqual([topic()]);
+    }
+  });
+
+  it('every alarm description names a runbook section from docs/architecture.md, and every section is used', () => {
+    const used = new Set<string>();
+    for (const [id, alarm] of alarms()) {
+      const match = /docs\/runbook\.md#([a-z0-9-]+)$/.exec(alarm.Properties!.AlarmDescription);
+      expect(match, id).not.toBeNull();
+      expect(RUNBOOK_ANCHORS, id).toContain(match![1]);
+      used.add(match![1]!);
+    }
+    expect([...used].sort()).toEqual([...RUNBOOK_ANCHORS].sort());
+  });
+
+  it('the signature-failure rate ignores fewer requests than the minimum volume', () => {
+    const alarm = alarms().find(([id]) => id.includes('SignatureFailureRateSully'))![1];
+    const expression = alarm.Properties!.Metrics.find((m: { Expression?: string }) => m.Expression).Expression as string;
+    expect(expression).toBe('IF(FILL(accepted, 0) + FILL(duplicate, 0) + FILL(failures, 0) >= 10, 100 * FILL(failures, 0) / (FILL(accepted, 0) + FILL(duplicate, 0) + FILL(failures, 0)), 0)');
+    expect(alarm.Properties!.Threshold).toBe(20);
+    const dims = alarm.Properties!.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+    expect(dims).toEqual(expect.arrayContaining([
+      { Namespace: 'WebhookReceiver', MetricName: 'SignatureFailure', Dimensions: [{ Name: 'provider', Value: 'sully' }] },
+    ]));
+  });
+
+  it('alarms on any message in each DLQ and on p99 verifier latency above 8 s', () => {
+    for (const id of PROVIDERS) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [`DeadLetterQueue${pascalCase(id)}`, 'QueueName'] } }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', ExtendedStatistic: 'p99', Threshold: 8000 });
+  });
+
+  it('has a dashboard', () => {
+    expect(Object.keys(resources(template, 'AWS::CloudWatch::Dashboard'))).toHaveLength(1);
+  });
+});
+
+describe('names and identities', () => {
+  it('sets no physical name on any resource', () => {
+    const physicalNames: Record<string, string[]> = {
+      'AWS::DynamoDB::Table': ['TableName'],
+      'AWS::SQS::Queue': ['QueueName'],
+      'AWS::Lambda::Function': ['FunctionName'],
+      'AWS::S3::Bucket': ['BucketName'],
+      'AWS::SNS::Topic': ['TopicName'],
+      'AWS::SecretsManager::Secret': ['Name'],
+      'AWS::IAM::Role': ['RoleName'],
+      'AWS::Logs::LogGroup': ['LogGroupName'],
+      'AWS::CloudWatch::Alarm': ['AlarmName'],
+      'AWS::CloudWatch::Dashboard': ['DashboardName'],
+      'AWS::ApiGatewayV2::Api': [],
+    };
+    for (const [id, resource] of Object.entries(resources(template))) {
+      for (const prop of physicalNames[resource.Type] ?? []) {
+        expect(resource.Properties?.[prop], `${id}.${prop}`).toBeUndefined();
+      }
+    }
+    expect(Object.keys(resources(template, 'AWS::KMS::Alias'))).toEqual([]);
+  });
+
+  it('keeps the logical IDs of stateful resources fixed', () => {
+    const expected: Record<string, string> = {
+      LedgerTable: 'AWS::DynamoDB::Table',
+      ClaimCheckBucket: 'AWS::S3::Bucket',
+      ClaimCheckAccessLogsBucket: 'AWS::S3::Bucket',
+      DataKey: 'AWS::KMS::Key',
+      TelemetryKey: 'AWS::KMS::Key',
+      ...Object.fromEntries(PROVIDERS.flatMap((id) => [
+        [`Queue${pascalCase(id)}`, 'AWS::SQS::Queue'],
+        [`DeadLetterQueue${pascalCase(id)}`, 'AWS::SQS::Queue'],
+        [`Secret${pascalCase(id)}`, 'AWS::SecretsManager::Secret'],
+      ])),
+    };
+    const all = resources(template);
+    for (const [id, type] of Object.entries(expected)) expect(all[id]?.Type, id).toBe(type);
+  });
+
+  it('outputs what the ops CLI looks up, under fixed names', () => {
+    const outputs = Object.keys(template.toJSON().Outputs);
+    expect(outputs.sort()).toEqual([
+      'AlarmTopicArn', 'ApiUrl', 'ClaimCheckBucketName', 'LedgerTableName',
+      ...PROVIDERS.flatMap((id) => [`DeadLetterQueueUrl${pascalCase(id)}`, `QueueUrl${pascalCase(id)}`, `SecretArn${pascalCase(id)}`]),
+    ].sort());
+    template.hasOutput('QueueUrlStandardWebhooks', { Value: { Ref: 'QueueStandardWebhooks' } });
+    template.hasOutput('SecretArnSully', { Value: { Ref: 'SecretSully' } });
+    template.hasOutput('LedgerTableName', { Value: { Ref: 'LedgerTable' } });
+  });
+
+  it('lets dev stacks be deleted with their data', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+  });
+});

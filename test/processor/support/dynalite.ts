@@ -1,0 +1,51 @@
+/** In-process dynalite (a DynamoDB stand-in) with the ledger table of docs/architecture.md. */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+type DynaliteFactory = (options: { createTableMs?: number; deleteTableMs?: number }) => Server;
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly client: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+export async function startDynalite(): Promise<LocalDynamo> {
+  // dynalite ships no type definitions; a non-literal specifier keeps the import typed by us.
+  const moduleName: string = 'dynalite';
+  const { default: dynalite } = (await import(moduleName)) as { default: DynaliteFactory };
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  return {
+    endpoint,
+    client,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export async function createLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * Loads lambdas/processor/handler.ts the way Lambda does: environment first, then the module (its
+ * configuration and clients are built at module load). Each call gets a fresh module instance.
+ */
+import { vi } from 'vitest';
+
+export type ProcessorHandler = (typeof import('../../../lambdas/processor/handler.ts'))['handler'];
+
+export async function loadProcessorHandler(env: Record<string, string | undefined>): Promise<ProcessorHandler> {
+  vi.resetModules();
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  const module = await import('../../../lambdas/processor/handler.ts');
+  return module.handler;
+}
+
+/** Dummy credentials and region for the local stand-ins, and the processor's contract variables. */
+export function processorEnv(options: {
+  provider: string;
+  table: string;
+  dynamodbEndpoint: string;
+  s3Endpoint?: string;
+  bucket?: string;
+  failEventTypes?: string;
+}): Record<string, string | undefined> {
+  return {
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_DYNAMODB: options.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_S3: options.s3Endpoint,
+    PROVIDER_ID: options.provider,
+    LEDGER_TABLE: options.table,
+    CLAIM_CHECK_BUCKET: options.bucket ?? 'claim-check-test',
+    LEDGER_RETENTION_DAYS: '30',
+    POWERTOOLS_SERVICE_NAME: `processor-${options.provider}`,
+    POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
+    PROCESSOR_FAIL_EVENT_TYPES: options.failEventTypes,
+  };
+}

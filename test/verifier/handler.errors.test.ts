@@ -1,0 +1,230 @@
+/**
+ * The handler's failure paths, with every AWS client mocked (aws-sdk-client-mock): whatever fails, the
+ * answer is never a crash, never a 2xx before SendMessage succeeded, and a failed enqueue gives the claim back.
+ */
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ProvisionedThroughputExceededException,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { captureOutput, metricTotals, type Captured } from './support/output.ts';
+import { apiEvent, lambdaContext } from './support/requests.ts';
+import { SECRETS, signPairs } from './support/signers.ts';
+
+const SULLY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sully-AbCdEf';
+const STRIPE_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-AbCdEf';
+/** Put into every mocked error message: AWS messages may echo request values, so none may be logged. */
+const ECHOED = 'ECHOED-REQUEST-VALUE';
+
+const ddb = mockClient(DynamoDBClient);
+const sqs = mockClient(SQSClient);
+const s3 = mockClient(S3Client);
+const secretsManager = mockClient(SecretsManagerClient);
+
+let output: Captured;
+let handler: (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<{ statusCode: number; body: string }>;
+
+async function invoke(event: APIGatewayProxyEventV2) {
+  output.mark();
+  const answer = await handler(event, lambdaContext());
+  const lines = output.sinceMark();
+  return { status: answer.statusCode, body: JSON.parse(answer.body) as unknown, lines };
+}
+
+function sully(text = 'Ménière') {
+  const body = JSON.stringify({ type: 'note_generation.succeeded', data: { id: `note_${randomUUID()}`, text } });
+  return apiEvent({ provider: 'sully', headers: signPairs('x-sully-signature', SECRETS.sully.current, body, Math.floor(Date.now() / 1000)), body });
+}
+
+function stripe() {
+  const body = JSON.stringify({ id: `evt_${randomUUID()}`, type: 'invoice.paid' });
+  return apiEvent({ provider: 'stripe', headers: signPairs('stripe-signature', SECRETS.stripe.current, body, Math.floor(Date.now() / 1000)), body });
+}
+
+const awsError = <T extends Error>(ErrorType: new (options: { message: string; $metadata: object }) => T) =>
+  new ErrorType({ message: `failure mentioning ${ECHOED}`, $metadata: { httpStatusCode: 400, requestId: 'req-1' } });
+
+beforeAll(async () => {
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    // Mocks answer every call; should one slip through, it must fail locally, never reach AWS.
+    AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+    PROVIDERS_CONFIG: JSON.stringify({
+      sully: { secretArn: SULLY_ARN, queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/sully' },
+      stripe: { secretArn: STRIPE_ARN, queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/stripe' },
+    }),
+    LEDGER_TABLE: 'ledger',
+    CLAIM_CHECK_BUCKET: 'claim-checks',
+    POWERTOOLS_SERVICE_NAME: 'verifier',
+    POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
+  });
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'POWERTOOLS_DEV', 'POWERTOOLS_METRICS_DISABLED']) delete process.env[name];
+  output = captureOutput();
+  ({ handler } = (await import('../../lambdas/verifier/handler.ts')) as unknown as { handler: typeof handler });
+});
+
+afterAll(() => {
+  output?.stop();
+  for (const mock of [ddb, sqs, s3, secretsManager]) mock.restore();
+});
+
+beforeEach(() => {
+  for (const mock of [ddb, sqs, s3, secretsManager]) mock.reset();
+  secretsManager
+    .on(GetSecretValueCommand, { SecretId: SULLY_ARN, VersionStage: 'AWSCURRENT' })
+    .resolves({ SecretString: SECRETS.sully.current, CreatedDate: new Date() })
+    .on(GetSecretValueCommand, { SecretId: SULLY_ARN, VersionStage: 'AWSPREVIOUS' })
+    .rejects(awsError(ResourceNotFoundException));
+  ddb.on(PutItemCommand).resolves({}).on(UpdateItemCommand).resolves({}).on(DeleteItemCommand).resolves({});
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+  s3.on(PutObjectCommand).resolves({});
+});
+
+describe('enqueue failures', () => {
+  it('SendMessage fails: 503, EnqueueFailure, and the claim is released with its own token', async () => {
+    // Prepare
+    sqs.on(SendMessageCommand).rejects(Object.assign(new Error(ECHOED), { name: 'ServiceUnavailable' }));
+
+    // Act
+    const answer = await invoke(sully());
+
+    // Assess
+    expect(answer).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+    const claim = ddb.commandCalls(PutItemCommand)[0]!.args[0].input;
+    const release = ddb.commandCalls(DeleteItemCommand);
+    expect(release).toHaveLength(1);
+    expect(release[0]!.args[0].input.Key).toEqual({ pk: claim.Item!.pk, sk: claim.Item!.sk });
+    expect(release[0]!.args[0].input.ExpressionAttributeValues![':token']).toEqual(claim.Item!.claimToken);
+    expect(release[0]!.args[0].input.ConditionExpression).toBe('claimToken = :token AND #status = :received');
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    expect(metricTotals(answer.lines, 'sully')).toMatchObject({ EnqueueFailure: 1 });
+    expect(metricTotals(answer.lines, 'sully')).not.toHaveProperty('Accepted');
+  });
+
+  it('SendMessage and the release both fail: still 503 (the lease expires on its own)', async () => {
+    sqs.on(SendMessageCommand).rejects(new Error('queue down'));
+    ddb.on(DeleteItemCommand).rejects(awsError(ProvisionedThroughputExceededException));
+
+    const answer = await invoke(sully());
+
+    expect(answer.status).toBe(503);
+    expect(answer.lines.some((l) => l.includes('releasing the claim failed'))).toBe(true);
+  });
+
+  it('the claim-check PutObject fails: 503, released, nothing sent', async () => {
+    s3.on(PutObjectCommand).rejects(new Error('s3 down'));
+
+    const answer = await invoke(sully('x'.repeat(250_000)));
+
+    expect(answer.status).toBe(503);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(DeleteItemCommand)).toHaveLength(1);
+  });
+
+  it('SendMessage answers without a MessageId: 503, not a 2xx', async () => {
+    sqs.on(SendMessageCommand).resolves({});
+    const answer = await invoke(sully());
+    expect(answer.status).toBe(503);
+    expect(ddb.commandCalls(DeleteItemCommand)).toHaveLength(1);
+  });
+});
+
+describe('ledger failures', () => {
+  it('the claim is throttled: 503 and nothing is sent', async () => {
+    ddb.on(PutItemCommand).rejects(awsError(ProvisionedThroughputExceededException));
+
+    const answer = await invoke(sully());
+
+    expect(answer).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('marking enqueued fails after the send: 200 accepted (the message is durable)', async () => {
+    ddb.on(UpdateItemCommand).rejects(awsError(ProvisionedThroughputExceededException));
+
+    const answer = await invoke(sully());
+
+    expect(answer).toMatchObject({ status: 200, body: { status: 'accepted' } });
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(DeleteItemCommand)).toHaveLength(0);
+    expect(metricTotals(answer.lines, 'sully')).toMatchObject({ Accepted: 1 });
+  });
+
+  it('the condition fails with the item attached (DynamoDB): no extra read', async () => {
+    ddb.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: { status: { S: 'processed' }, bodySha256: { S: 'x' } } }),
+    );
+
+    const answer = await invoke(sully());
+
+    expect(answer.status).toBe(200);
+    expect(ddb.commandCalls(GetItemCommand)).toHaveLength(0);
+  });
+
+  it('the condition fails without the item (dynalite): exactly one consistent GetItem', async () => {
+    ddb
+      .on(PutItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }))
+      .on(GetItemCommand)
+      .resolves({ Item: { status: { S: 'received' } } });
+
+    const answer = await invoke(sully());
+
+    expect(answer.status).toBe(409);
+    const reads = ddb.commandCalls(GetItemCommand);
+    expect(reads).toHaveLength(1);
+    expect(reads[0]!.args[0].input.ConsistentRead).toBe(true);
+  });
+
+  it('the fallback read fails: 503', async () => {
+    ddb
+      .on(PutItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }))
+      .on(GetItemCommand)
+      .rejects(new Error('read failed'));
+    expect((await invoke(sully())).status).toBe(503);
+  });
+});
+
+describe('secret failures', () => {
+  it('Secrets Manager refuses: 503, and the ledger is not touched', async () => {
+    secretsManager.on(GetSecretValueCommand, { SecretId: STRIPE_ARN }).rejects(Object.assign(new Error(ECHOED), { name: 'AccessDeniedException' }));
+
+    const answer = await invoke(stripe());
+
+    expect(answer).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+
+  it('the secret has no value yet (no AWSCURRENT): 503 and a log line that says so', async () => {
+    secretsManager.on(GetSecretValueCommand, { SecretId: STRIPE_ARN }).rejects(awsError(ResourceNotFoundException));
+
+    const answer = await invoke(stripe());
+
+    expect(answer.status).toBe(503);
+    expect(answer.lines.some((l) => l.includes('"secret failed"') && l.includes('stripe: the secret has no AWSCURRENT value'))).toBe(true);
+  });
+});
+
+describe('error logs', () => {
+  it('carry error names and request ids, never AWS error messages', () => {
+    expect(output.lines.some((l) => l.includes('ProvisionedThroughputExceededException') && l.includes('req-1'))).toBe(true);
+    expect(output.lines.filter((l) => l.includes(ECHOED))).toEqual([]);
+  });
+});
