@@ -2,12 +2,11 @@
  * Signature verification: pure (headers, raw bytes, keys, clock in; verdict out), constant-time on
  * fixed-length buffers, strict about encodings, and without exceptions for control flow.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { getHeader, type Headers } from './headers.ts';
 import type { SigningKeys } from './keys.ts';
 import type { Provider, SignatureSpec } from './provider.ts';
 import { reject, type Rejection } from './rejection.ts';
-import { renderTemplate } from './template.ts';
 
 export interface SignatureOk {
   readonly ok: true;
@@ -58,8 +57,13 @@ function parsePlain(provider: Provider, value: string): Parsed | Rejection {
   return { signatures: [signature] };
 }
 
+/** The header as Stripe and Sully send it outside a secret roll: one timestamp, one signature. */
+const SINGLE_PAIR = /^t=([0-9]{1,16}),v1=([0-9a-f]{64})$/;
+
 /** `t=<ts>,v1=<sig>[,v1=<sig>]`; other schemes (v0...) are ignored, as Stripe documents. */
 function parsePairs(provider: Provider, value: string): Parsed | Rejection {
+  const single = provider.signature.encoding === 'hex' ? SINGLE_PAIR.exec(value) : null;
+  if (single) return { signatures: [Buffer.from(single[2]!, 'hex')], timestamp: single[1]! };
   const signatures: Buffer[] = [];
   let timestamp: string | undefined;
   for (const item of value.split(',')) {
@@ -81,8 +85,13 @@ function parsePairs(provider: Provider, value: string): Parsed | Rejection {
   return { signatures, timestamp };
 }
 
+/** The list as Standard Webhooks senders send it outside a secret roll: one base64 signature. */
+const SINGLE_ITEM = /^v1,([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)$/;
+
 /** `v1,<sig> v1,<sig>`; other versions (v1a: asymmetric) are ignored, as the spec says. */
 function parseList(provider: Provider, value: string): Parsed | Rejection {
+  const single = provider.signature.encoding === 'base64' ? SINGLE_ITEM.exec(value) : null;
+  if (single) return { signatures: [Buffer.from(single[1]!, 'base64')] };
   const signatures: Buffer[] = [];
   for (const item of value.split(' ')) {
     if (item === '') continue;
@@ -126,6 +135,23 @@ function checkTimestamp(provider: Provider, text: string, headerName: string, no
   );
 }
 
+function hmac(key: KeyObject, prefix: string, body: Uint8Array): Buffer {
+  const mac = createHmac('sha256', key);
+  if (prefix !== '') mac.update(prefix);
+  return mac.update(body).digest();
+}
+
+/** The signed content before the body, from the compiled template's parts (no allocation but the string). */
+function signedPrefix(provider: Provider, timestamp: string | undefined, id: string | undefined): string {
+  let out = '';
+  for (const part of provider.signedPrefix.parts) {
+    if (part.kind === 'literal') out += part.text;
+    else if (part.kind === 'timestamp') out += timestamp;
+    else if (part.kind === 'id') out += id;
+  }
+  return out;
+}
+
 function matchesAny(digest: Buffer, signatures: readonly Buffer[]): boolean {
   let found = false;
   // Every candidate is compared, so timing does not reveal which position matched.
@@ -166,14 +192,16 @@ export function verifySignature(
     if (!id) return reject('missing_header', `missing header ${provider.idHeaderName}`);
   }
 
-  const prefix = renderTemplate(provider.signedPrefix, { headers, timestamp, id });
-  if (!prefix.ok) return reject('missing_header', `missing ${prefix.missing}`);
-  const signed = (key: SigningKeys['current']) => createHmac('sha256', key).update(prefix.value).update(body).digest();
-
-  const context = { ...(timestamp !== undefined ? { timestamp } : {}), ...(id !== undefined ? { id } : {}) };
-  if (matchesAny(signed(keys.current), parsed.signatures)) return { ok: true, matched: 'current', ...context };
-  if (keys.previous && matchesAny(signed(keys.previous), parsed.signatures)) {
-    return { ok: true, matched: 'previous', ...context };
+  const prefix = signedPrefix(provider, timestamp, id);
+  let matched: SignatureOk['matched'] | undefined;
+  if (matchesAny(hmac(keys.current, prefix, body), parsed.signatures)) matched = 'current';
+  else if (keys.previous && matchesAny(hmac(keys.previous, prefix, body), parsed.signatures)) matched = 'previous';
+  if (matched) {
+    // Built field by field: object spreads cost more than the HMAC's fixed overhead on small bodies.
+    const ok: { ok: true; matched: SignatureOk['matched']; timestamp?: string; id?: string } = { ok: true, matched };
+    if (timestamp !== undefined) ok.timestamp = timestamp;
+    if (id !== undefined) ok.id = id;
+    return ok;
   }
   const count = parsed.signatures.length;
   const tried = keys.previous ? 'the current or the previous secret' : 'the current secret (no previous secret is set)';

@@ -4,6 +4,7 @@
  * `{header:<name>}` and `{body:<dotted.path>[|<alternative.path>...]}` (the first present path wins). Hand-written because the grammar is five tokens and a
  * template engine would allow far more than a security-relevant declaration should.
  */
+import { createHash } from 'node:crypto';
 import { getHeader, type Headers } from './headers.ts';
 
 export type TokenKind = 'type' | 'id' | 'timestamp' | 'sha256' | 'header' | 'body';
@@ -27,8 +28,8 @@ export interface TemplateInput {
   readonly id?: string;
   readonly timestamp?: string;
   readonly body?: unknown;
-  /** Lazily computed: only templates with `{sha256}` pay for hashing the body. */
-  readonly sha256?: () => string;
+  /** The raw body, hashed only by templates with `{sha256}`. */
+  readonly rawBody?: Uint8Array;
 }
 
 export type Rendered =
@@ -111,7 +112,7 @@ export function renderTemplate(template: CompiledTemplate, input: TemplateInput)
         break;
       }
       case 'sha256':
-        value = input.sha256?.();
+        value = input.rawBody && createHash('sha256').update(input.rawBody).digest('hex');
         if (!value) return { ok: false, missing: 'sha256', invalid: false };
         break;
       default:
