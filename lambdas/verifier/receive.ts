@@ -97,7 +97,7 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
 
   return async function receive(event) {
     const at = now();
-    const id = event.pathParameters?.provider ?? '';
+    const id = providerOf(event);
     const route = config.providers.get(id);
     if (!route) return finish({ route: id.slice(0, 64), outcome: 'unknown-provider' }, answers.unknownProvider());
     metrics.addDimension('provider', id);
@@ -155,4 +155,17 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
     }
     return enqueueClaimed(facts, route, verdict, body, claim, at, bodySha256);
   };
+}
+
+const ROUTE_PREFIX = 'POST /webhooks/';
+
+/**
+ * The provider id: from the literal route key the stack deploys (`POST /webhooks/sully`), or from a
+ * `{provider}` path parameter where a front door routes with one (tests, other gateways).
+ */
+export function providerOf(event: { routeKey?: string; pathParameters?: Record<string, string | undefined> }): string {
+  const fromPath = event.pathParameters?.provider;
+  if (fromPath !== undefined) return fromPath;
+  const routeKey = event.routeKey ?? '';
+  return routeKey.startsWith(ROUTE_PREFIX) ? routeKey.slice(ROUTE_PREFIX.length) : '';
 }

@@ -1,7 +1,7 @@
 /**
  * The public edge: an HTTP API (cheaper and lower-latency than a REST API, and no feature of a REST API is
- * needed here) with the route `POST /webhooks/{provider}` integrated with the verifier, which reads
- * `pathParameters.provider` and answers 404 for a provider that is not enabled (docs/architecture.md).
+ * needed here) with one route `POST /webhooks/<id>` per enabled provider, integrated with the verifier, which reads
+ * the route key (`POST /webhooks/<id>`) and answers 404 for a provider that is not enabled (docs/architecture.md).
  * Stage throttling bounds what a flood can cost; access logs record request metadata only, never bodies,
  * headers or query strings. No CORS: senders are servers, and no browser has a reason to call this API.
  */
@@ -141,17 +141,22 @@ export class Ingress extends Construct {
       },
     });
 
-    const [route] = this.api.addRoutes({
-      path: '/webhooks/{provider}',
-      methods: [apigwv2.HttpMethod.POST],
-      integration: new HttpLambdaIntegration('VerifierIntegration', this.verifier.invokeTarget, {
-        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-      }),
+    // One literal route per enabled provider: API Gateway itself answers 404 for anything else, so an
+    // unknown path never invokes (or bills) the verifier.
+    const integration = new HttpLambdaIntegration('VerifierIntegration', this.verifier.invokeTarget, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });
-    Validations.of(route!).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason: 'Senders cannot present IAM, JWT or Lambda-authorizer credentials; each request is authenticated by its HMAC signature over the raw body, which the verifier checks before anything else (401 otherwise).',
-    });
+    for (const pipeline of props.pipelines) {
+      const [route] = this.api.addRoutes({
+        path: `/webhooks/${pipeline.providerId}`,
+        methods: [apigwv2.HttpMethod.POST],
+        integration,
+      });
+      Validations.of(route!).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'Senders cannot present IAM, JWT or Lambda-authorizer credentials; each request is authenticated by its HMAC signature over the raw body, which the verifier checks before anything else (401 otherwise).',
+      });
+    }
 
     if (props.customDomain) {
       const domainName = new apigwv2.DomainName(this, 'DomainName', {

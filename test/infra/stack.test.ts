@@ -336,8 +336,10 @@ describe('the HTTP API', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', CorsConfiguration: Match.absent() });
   });
 
-  it('routes POST /webhooks/{provider} to the verifier with payload format 2.0', () => {
-    expect(Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties!.RouteKey)).toEqual(['POST /webhooks/{provider}']);
+  it('has one POST /webhooks/<id> route per enabled provider, to the verifier with payload format 2.0', () => {
+    const routeKeys = Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties!.RouteKey);
+    expect(routeKeys.sort()).toEqual(PROVIDERS.map((id) => `POST /webhooks/${id}`).sort());
+    expect(Object.keys(resources(template, 'AWS::ApiGatewayV2::Integration'))).toHaveLength(1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
   });
 
