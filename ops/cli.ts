@@ -4,10 +4,12 @@
  */
 import { UsageError, wantsHelp } from './args.ts';
 import { ExitCode, type Command, type Io } from './command.ts';
+import { events } from './commands/events.ts';
+import { send } from './commands/send.ts';
 import { sign } from './commands/sign.ts';
 import { verify } from './commands/verify.ts';
 
-export const commands: readonly Command[] = [sign, verify];
+export const commands: readonly Command[] = [sign, verify, send, events];
 
 function topUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -91,7 +91,7 @@ const cases: UsageCase[] = [
   {
     name: 'an unknown command',
     args: ['replay-all'],
-    error: "ops: unknown command 'replay-all'; commands: sign, verify",
+    error: "ops: unknown command 'replay-all'; commands: sign, verify, send, events",
   },
 ];
 

@@ -1,0 +1,149 @@
+/**
+ * A minimal S3 for the claim-check bucket on machines without moto_server: path-style requests (the SDK
+ * uses them for an IP endpoint) for CreateBucket, HeadBucket, PutObject, GetObject, HeadObject and
+ * DeleteObject, objects in memory. Hand-written rather than a dependency: six operations, no signature
+ * checks needed locally, and nothing to install.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface StoredObject {
+  readonly bytes: Buffer;
+  readonly etag: string;
+  readonly contentType: string;
+  readonly lastModified: Date;
+}
+
+/** SQS's claim-check bodies are at most the verifier's MAX_BODY_BYTES (≤ 4 MiB); leave room. */
+const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
+
+function xmlEscape(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Decodes an `aws-chunked` upload (`<hex size>[;chunk-signature=...]\r\n<bytes>\r\n ... 0\r\n<trailers>`). */
+export function decodeAwsChunked(body: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf('\r\n', at);
+    if (lineEnd < 0) throw new Error('truncated aws-chunked body');
+    const size = Number.parseInt(body.subarray(at, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
+    if (!Number.isFinite(size)) throw new Error('bad aws-chunked chunk size');
+    if (size === 0) return Buffer.concat(parts);
+    parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+export class S3StandIn {
+  readonly #buckets = new Map<string, Map<string, StoredObject>>();
+  readonly #server: Server;
+  #endpoint = '';
+
+  constructor() {
+    this.#server = createServer((req, res) => void this.#handle(req, res).catch(() => this.#error(res, 500, 'InternalError', 'stand-in failure')));
+  }
+
+  get endpoint(): string {
+    return this.#endpoint;
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.#endpoint = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this.#endpoint;
+  }
+
+  stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  createBucket(name: string): void {
+    if (!this.#buckets.has(name)) this.#buckets.set(name, new Map());
+  }
+
+  async #body(req: IncomingMessage): Promise<Buffer | undefined> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_OBJECT_BYTES) return undefined;
+      chunks.push(chunk);
+    }
+    const raw = Buffer.concat(chunks);
+    const encoding = String(req.headers['content-encoding'] ?? '');
+    const sha = String(req.headers['x-amz-content-sha256'] ?? '');
+    return encoding.includes('aws-chunked') || sha.startsWith('STREAMING-') ? decodeAwsChunked(raw) : raw;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const [, bucketName = '', ...keyParts] = url.pathname.split('/');
+    const bucket = decodeURIComponent(bucketName);
+    const key = keyParts.map(decodeURIComponent).join('/');
+    const method = req.method ?? 'GET';
+    if (!bucket) return this.#error(res, 501, 'NotImplemented', 'ListBuckets is not supported by the local stand-in');
+
+    if (!key) {
+      if (method === 'PUT') {
+        await this.#body(req);
+        this.createBucket(bucket);
+        res.writeHead(200, { location: `/${bucket}` });
+        return void res.end();
+      }
+      if (method === 'HEAD') {
+        res.writeHead(this.#buckets.has(bucket) ? 200 : 404);
+        return void res.end();
+      }
+      return this.#error(res, 501, 'NotImplemented', `${method} on a bucket is not supported by the local stand-in`);
+    }
+
+    const objects = this.#buckets.get(bucket);
+    if (!objects) {
+      if (req.readable) req.resume();
+      return this.#error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist.', method === 'HEAD');
+    }
+    switch (method) {
+      case 'PUT': {
+        const bytes = await this.#body(req);
+        if (!bytes) return this.#error(res, 400, 'EntityTooLarge', 'object too large for the local stand-in');
+        const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
+        objects.set(key, { bytes, etag, contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'), lastModified: new Date() });
+        res.writeHead(200, { etag });
+        return void res.end();
+      }
+      case 'GET':
+      case 'HEAD': {
+        const object = objects.get(key);
+        if (!object) return this.#error(res, 404, 'NoSuchKey', 'The specified key does not exist.', method === 'HEAD');
+        res.writeHead(200, {
+          'content-type': object.contentType,
+          'content-length': object.bytes.length,
+          etag: object.etag,
+          'last-modified': object.lastModified.toUTCString(),
+          'accept-ranges': 'bytes',
+        });
+        return void res.end(method === 'GET' ? object.bytes : undefined);
+      }
+      case 'DELETE':
+        objects.delete(key);
+        res.writeHead(204);
+        return void res.end();
+      default:
+        return this.#error(res, 501, 'NotImplemented', `${method} is not supported by the local stand-in`);
+    }
+  }
+
+  #error(res: ServerResponse, status: number, code: string, message: string, headOnly = false): void {
+    if (res.headersSent) return void res.end();
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${randomUUID()}</RequestId></Error>`;
+    res.writeHead(status, { 'content-type': 'application/xml', ...(headOnly ? {} : { 'content-length': Buffer.byteLength(body) }) });
+    res.end(headOnly ? undefined : body);
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The local runner's settings: the deploy configuration from cdk.json (the same validation `cdk synth`
+ * runs, so the local stack has the providers, limits and redrive of the `dev` stage), plus the few
+ * local-only knobs read from the environment. Read once at start; every problem is reported at once.
+ */
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, type AppConfig } from '../../bin/config.ts';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const HOST = '127.0.0.1';
+export const DEFAULT_PORT = 3000;
+/** Dummy values: the stand-ins accept any credentials, and these can never reach AWS. */
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '123456789012';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export const LEDGER_TABLE = 'webhook-ledger';
+export const CLAIM_CHECK_BUCKET = 'webhook-claim-checks';
+
+export class SettingsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'SettingsError';
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** `.local/` of the project unless LOCAL_STATE_DIR points elsewhere (tests use a temp directory). */
+export function stateDirFrom(env: Env, cwd = process.cwd()): string {
+  const dir = env['LOCAL_STATE_DIR']?.trim();
+  if (!dir) return join(PROJECT_ROOT, '.local');
+  return isAbsolute(dir) ? dir : resolve(cwd, dir);
+}
+
+/** WEBHOOK_SECRETS_FILE, else `secrets.json` in the state directory (`.local/secrets.json`). */
+export function secretsFileFrom(env: Env, stateDir: string, cwd = process.cwd()): string {
+  const file = env['WEBHOOK_SECRETS_FILE']?.trim();
+  if (!file) return join(stateDir, 'secrets.json');
+  return isAbsolute(file) ? file : resolve(cwd, file);
+}
+
+export type MotoMode = 'auto' | 'on' | 'off';
+
+export interface RunnerSettings {
+  readonly port: number;
+  readonly stateDir: string;
+  readonly secretsFile: string;
+  readonly fresh: boolean;
+  readonly verbose: boolean;
+  /** `auto`: moto_server when on PATH; `on`: required; `off`: the runner's own stand-ins. */
+  readonly moto: MotoMode;
+  /** The `dev` stage configuration from cdk.json, validated by bin/config.ts. */
+  readonly app: AppConfig;
+  /** Receives before the DLQ, per provider (cdk.json, or LOCAL_MAX_RECEIVE_COUNT for all). */
+  readonly maxReceiveCount: ReadonlyMap<string, number>;
+  /** Queue visibility timeout: 6 × processor timeout like lib/, or LOCAL_VISIBILITY_TIMEOUT_SECONDS. */
+  readonly visibilityTimeoutSeconds: number;
+  /** Verifier instances that may run at once (Lambda concurrency). */
+  readonly verifierConcurrency: number;
+  /** Passed to the processors unchanged (failure drill, docs/architecture.md). */
+  readonly failEventTypes?: string;
+}
+
+function wholeNumber(env: Env, name: string, min: number, max: number, problems: string[]): number | undefined {
+  const text = env[name]?.trim();
+  if (!text) return undefined;
+  if (!/^[0-9]+$/.test(text) || Number(text) < min || Number(text) > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max} (got '${text}')`);
+    return undefined;
+  }
+  return Number(text);
+}
+
+/** The deploy configuration exactly as `cdk synth` reads it (cdk.json "context"). */
+export function loadAppConfig(root = PROJECT_ROOT): AppConfig {
+  const file = join(root, 'cdk.json');
+  let context: Record<string, unknown>;
+  try {
+    context = (JSON.parse(readFileSync(file, 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
+  } catch (error) {
+    throw new SettingsError([`cannot read ${file}: ${(error as Error).message}`]);
+  }
+  try {
+    return loadConfig((key) => context[key]);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new SettingsError([error.message]);
+    throw error;
+  }
+}
+
+export const USAGE = `usage: npm start [-- [--fresh] [--verbose]]
+
+Runs the whole pipeline on this machine: the bundled verifier and processors (built like deploy),
+an HTTP API on http://127.0.0.1:$PORT, DynamoDB, SQS, S3 and Secrets Manager stand-ins.
+
+options:
+  --fresh      start with an empty ledger (deletes the state's dynamodb/ directory first)
+  --verbose    also echo the handlers' own log lines (Powertools JSON; never bodies)
+  -h, --help   show this help
+
+environment:
+  PORT                              listen port (default 3000; 0 picks a free one)
+  WEBHOOK_SECRETS_FILE              provider secrets (default .local/secrets.json, created if missing)
+  LOCAL_STATE_DIR                   state directory (default .local)
+  LOCAL_USE_MOTO                    1: require moto_server, 0: never use it (default: when on PATH)
+  LOCAL_MAX_RECEIVE_COUNT           receives before the DLQ, all providers (default: cdk.json)
+  LOCAL_VISIBILITY_TIMEOUT_SECONDS  queue visibility timeout (default: 6 x processor timeout)
+  LOCAL_VERIFIER_CONCURRENCY        verifier instances at once (default 4)
+  PROCESSOR_FAIL_EVENT_TYPES        failure drill: event types the processors fail on purpose`;
+
+export function parseArgs(argv: readonly string[]): { fresh: boolean; verbose: boolean; help: boolean } {
+  const flags = { fresh: false, verbose: false, help: false };
+  for (const arg of argv) {
+    if (arg === '--fresh') flags.fresh = true;
+    else if (arg === '--verbose') flags.verbose = true;
+    else if (arg === '--help' || arg === '-h') flags.help = true;
+    else if (arg !== '--') throw new SettingsError([`unknown argument '${arg.split('=')[0]}'`, USAGE]);
+  }
+  return flags;
+}
+
+export function readSettings(argv: readonly string[], env: Env = process.env): RunnerSettings {
+  const flags = parseArgs(argv);
+  const problems: string[] = [];
+  const app = loadAppConfig();
+
+  const port = wholeNumber(env, 'PORT', 0, 65_535, problems) ?? DEFAULT_PORT;
+  const receiveOverride = wholeNumber(env, 'LOCAL_MAX_RECEIVE_COUNT', 1, 1_000, problems);
+  const visibility = wholeNumber(env, 'LOCAL_VISIBILITY_TIMEOUT_SECONDS', 0, 43_200, problems);
+  const verifierConcurrency = wholeNumber(env, 'LOCAL_VERIFIER_CONCURRENCY', 1, 64, problems) ?? 4;
+  const motoText = env['LOCAL_USE_MOTO']?.trim();
+  let moto: MotoMode = 'auto';
+  if (motoText === '1' || motoText === 'true') moto = 'on';
+  else if (motoText === '0' || motoText === 'false') moto = 'off';
+  else if (motoText) problems.push(`LOCAL_USE_MOTO must be 1 or 0 (got '${motoText}')`);
+  if (problems.length > 0) throw new SettingsError(problems);
+
+  const stateDir = stateDirFrom(env);
+  const failEventTypes = env['PROCESSOR_FAIL_EVENT_TYPES']?.trim();
+  return {
+    port,
+    stateDir,
+    secretsFile: secretsFileFrom(env, stateDir),
+    fresh: flags.fresh,
+    verbose: flags.verbose,
+    moto,
+    app,
+    maxReceiveCount: new Map(app.providers.map((p) => [p.id, receiveOverride ?? p.maxReceiveCount])),
+    // lib/constructs/provider-pipeline.ts: six times the processor timeout (AWS's rule for SQS event sources).
+    visibilityTimeoutSeconds: visibility ?? app.processor.timeoutSeconds * 6,
+    verifierConcurrency,
+    ...(failEventTypes ? { failEventTypes } : {}),
+  };
+}
+
+/** The path of an executable on PATH, or undefined. */
+export function findOnPath(name: string, env: Env = process.env): string | undefined {
+  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}

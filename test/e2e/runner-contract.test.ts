@@ -1,0 +1,123 @@
+/**
+ * Keeps the local runner honest without starting it: its esbuild options and function environments must
+ * match what lib/ deploys (read from lib/'s sources: importing lib/ would load aws-cdk-lib), and its
+ * API Gateway and event source mapping rules behave as AWS documents them.
+ */
+import type { SQSRecord } from 'aws-lambda';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bundleOptions, ESM_REQUIRE_BANNER, LAMBDA_TARGET } from '../../scripts/local/build.ts';
+import { processorEnvironment, verifierEnvironment } from '../../scripts/local/environment.ts';
+import { failedIds, toRecord } from '../../scripts/local/event-source.ts';
+import type { Invocation } from '../../scripts/local/functions.ts';
+import { isTextContentType, mapResult } from '../../scripts/local/http-api.ts';
+import { loadAppConfig, PROJECT_ROOT } from '../../scripts/local/settings.ts';
+
+const source = (path: string) => readFileSync(join(PROJECT_ROOT, path), 'utf8');
+const webhookFunction = source('lib/constructs/webhook-function.ts');
+
+/** The keys of the first `environment: { ... }` object literal after `marker` in a lib/ source. */
+function environmentKeys(text: string, marker: string): string[] {
+  const from = text.indexOf(marker);
+  expect(from, `${marker} not found`).toBeGreaterThanOrEqual(0);
+  const start = text.indexOf('environment: {', from);
+  const body = text.slice(start, text.indexOf('\n      },', start));
+  return [...body.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!).sort();
+}
+
+describe('the local build matches NodejsFunction in lib/constructs/webhook-function.ts', () => {
+  const options = bundleOptions('entry.ts', 'out/index.mjs');
+
+  it('uses the same banner, format, fields, minification and source maps', () => {
+    expect(webhookFunction).toContain(`const ESM_REQUIRE_BANNER = "${ESM_REQUIRE_BANNER}";`);
+    expect(webhookFunction).toMatch(/format: nodejs\.OutputFormat\.ESM,/);
+    expect(webhookFunction).toMatch(/mainFields: \['module', 'main'\],/);
+    expect(webhookFunction).toMatch(/minify: true,/);
+    expect(webhookFunction).toMatch(/sourceMap: true,/);
+    expect(webhookFunction).toMatch(/sourcesContent: false,/);
+    expect(webhookFunction).toMatch(/bundleAwsSDK: true,/);
+    expect(options).toMatchObject({
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      minify: true,
+      sourcemap: true,
+      sourcesContent: false,
+      external: [],
+      mainFields: ['module', 'main'],
+      banner: { js: ESM_REQUIRE_BANNER },
+    });
+    // No keepNames: like the deploy bundle, class names are minified (see the runner's report).
+    expect(webhookFunction).not.toMatch(/keepNames/);
+    expect(options.keepNames).toBeUndefined();
+  });
+
+  it('targets the Lambda runtime lib/ deploys', () => {
+    const runtime = /FUNCTION_RUNTIME = lambda\.Runtime\.NODEJS_(\d+)_X/.exec(webhookFunction);
+    expect(runtime?.[1]).toBeDefined();
+    expect(LAMBDA_TARGET).toBe(`node${runtime![1]}`);
+  });
+});
+
+describe('the local functions get the environment lib/ sets', () => {
+  const app = loadAppConfig();
+  const resources = new Map(app.providers.map((p) => [p.id, { secretArn: `arn:${p.id}`, queueUrl: `http://127.0.0.1:1/q/${p.id}` }]));
+
+  it('verifier: lib/constructs/ingress.ts', () => {
+    const env = verifierEnvironment(app, resources, 'table', 'bucket');
+    expect(Object.keys(env).sort()).toEqual(environmentKeys(source('lib/constructs/ingress.ts'), "new WebhookFunction(this, 'Verifier'"));
+    expect(Object.keys(JSON.parse(env['PROVIDERS_CONFIG']!) as object).sort()).toEqual(app.providers.map((p) => p.id).sort());
+    expect(env['MAX_BODY_BYTES']).toBe(String(app.maxBodyBytes));
+  });
+
+  it('processors: lib/constructs/provider-pipeline.ts (plus the failure drill only when asked for)', () => {
+    const provider = app.providers[0]!;
+    const keys = environmentKeys(source('lib/constructs/provider-pipeline.ts'), "new WebhookFunction(this, 'Processor'");
+    expect(Object.keys(processorEnvironment(app, provider, 'table', 'bucket')).sort()).toEqual(keys);
+    expect(Object.keys(processorEnvironment(app, provider, 'table', 'bucket', 'x.y')).sort()).toEqual([...keys, 'PROCESSOR_FAIL_EVENT_TYPES'].sort());
+  });
+});
+
+describe('API Gateway HTTP API rules', () => {
+  it('passes JSON, XML and text bodies as text and everything else base64-encoded', () => {
+    for (const type of ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/xml', 'application/cloudevents+json', 'application/soap+xml']) {
+      expect(isTextContentType(type), type).toBe(true);
+    }
+    for (const type of [undefined, '', 'application/octet-stream', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'image/png']) {
+      expect(isTextContentType(type), String(type)).toBe(false);
+    }
+  });
+
+  const result = (value: unknown): Invocation => ({ kind: 'result', result: value, facts: [], durationMs: 1 });
+
+  it('maps payload 2.0 results, function errors and timeouts like API Gateway', () => {
+    const answered = mapResult(result({ statusCode: 409, headers: { 'Content-Type': 'application/json' }, body: '{"error":"in flight"}' }));
+    expect([answered.status, answered.headers['content-type'], answered.body.toString()]).toEqual([409, 'application/json', '{"error":"in flight"}']);
+    expect(mapResult(result({ statusCode: 200, body: Buffer.from([0, 255]).toString('base64'), isBase64Encoded: true })).body).toEqual(Buffer.from([0, 255]));
+    const inferred = mapResult(result({ status: 'ok' }));
+    expect([inferred.status, inferred.body.toString()]).toEqual([200, '{"status":"ok"}']);
+    expect(mapResult({ kind: 'error', errorName: 'TypeError', facts: [], durationMs: 1 }).body.toString()).toBe('{"message":"Internal Server Error"}');
+    expect(mapResult({ kind: 'timeout', durationMs: 10_000 }).status).toBe(503);
+    expect(mapResult(result({ statusCode: 'nope' })).status).toBe(500);
+  });
+});
+
+describe('SQS event source mapping rules (ReportBatchItemFailures)', () => {
+  const records: SQSRecord[] = ['a', 'b', 'c'].map((id) => toRecord({ MessageId: id, ReceiptHandle: `rh-${id}`, Body: '{}', Attributes: { ApproximateReceiveCount: '2' } }, 'arn:aws:sqs:us-east-1:123456789012:q'));
+  const result = (value: unknown): Invocation => ({ kind: 'result', result: value, facts: [], durationMs: 1 });
+
+  it('builds Lambda-shaped records', () => {
+    expect(records[0]).toMatchObject({ messageId: 'a', receiptHandle: 'rh-a', eventSource: 'aws:sqs', attributes: { ApproximateReceiveCount: '2' } });
+  });
+
+  it('retries only the reported items; everything on a function error or a malformed response', () => {
+    expect([...failedIds(result({ batchItemFailures: [{ itemIdentifier: 'b' }] }), records)]).toEqual(['b']);
+    expect(failedIds(result({ batchItemFailures: [] }), records).size).toBe(0);
+    expect(failedIds(result(null), records).size).toBe(0);
+    expect(failedIds(result({ batchItemFailures: [{ itemIdentifier: 'zz' }] }), records).size).toBe(3);
+    expect(failedIds(result({ batchItemFailures: [{ itemIdentifier: '' }] }), records).size).toBe(3);
+    expect(failedIds({ kind: 'error', errorName: 'FullBatchFailureError', facts: [], durationMs: 1 }, records).size).toBe(3);
+    expect(failedIds({ kind: 'timeout', durationMs: 1 }, records).size).toBe(3);
+  });
+});
