@@ -35,7 +35,7 @@ export interface Claimed {
   readonly key: LedgerKey;
   readonly claimToken: string;
   /** How many times the verifier has claimed this event (more than 1 after a crash left a claim behind). */
-  readonly attempts: number;
+  readonly claims: number;
   /** Same-key-different-body count carried over from a taken-over claim, this one included. */
   readonly conflicts: number;
   /** The taken-over claim was for a different body. */
@@ -90,7 +90,7 @@ export class Ledger {
         outcome: 'claimed',
         key,
         claimToken,
-        attempts: previous ? num(previous.attempts) + 1 : 1,
+        claims: previous ? num(previous.claims) + 1 : 1,
         conflicts: (previous ? num(previous.conflicts) : 0) + (conflict ? 1 : 0),
         conflict,
       };
@@ -129,13 +129,13 @@ export class Ledger {
    * it, or our lease expired and another claim took over): the message is durable either way.
    */
   async markEnqueued(claimed: Claimed, enqueued: { messageId: string; claimCheckKey?: string; now: number }): Promise<boolean> {
-    const sets = ['#status = :enqueued', 'enqueuedAt = :at', 'messageId = :messageId', 'attempts = :attempts'];
+    const sets = ['#status = :enqueued', 'enqueuedAt = :at', 'messageId = :messageId', 'claims = :claims'];
     const values: Item = {
       ':enqueued': S('enqueued'),
       ':received': S('received'),
       ':at': S(new Date(enqueued.now).toISOString()),
       ':messageId': S(enqueued.messageId),
-      ':attempts': N(claimed.attempts),
+      ':claims': N(claimed.claims),
       ':token': S(claimed.claimToken),
     };
     if (enqueued.claimCheckKey) {
@@ -195,7 +195,7 @@ export class Ledger {
       receivedAt: S(new Date(request.now).toISOString()),
       leaseUntil: N(request.now + LEASE_MS),
       claimToken: S(claimToken),
-      attempts: N(1),
+      claims: N(1),
       expiresAt: N(Math.floor(request.now / 1000) + this.retentionDays * 86_400),
     };
   }

@@ -83,7 +83,7 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
       }
       return unavailable(facts, 'enqueue', error);
     }
-    const done = { ...facts, messageId: enqueued.messageId, claimCheck: enqueued.claimCheckKey !== undefined, attempts: claimed.attempts };
+    const done = { ...facts, messageId: enqueued.messageId, claimCheck: enqueued.claimCheckKey !== undefined, claims: claimed.claims };
     try {
       const marked = await deps.ledger.markEnqueued(claimed, { ...enqueued, now: now() });
       if (!marked) logger.info('ledger entry moved on before marking it enqueued', done);

@@ -94,6 +94,8 @@ export class WebhookFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
         minify: true,
+        // Error class names reach the ledger's lastError and the logs: keep them readable.
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         // The SDK the tests ran against, not whichever version the runtime ships this month.

@@ -33,6 +33,7 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions {
     format: 'esm',
     outfile,
     minify: true,
+    keepNames: true,
     sourcemap: true,
     sourcesContent: false,
     external: [],

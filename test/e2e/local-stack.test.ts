@@ -148,7 +148,7 @@ describe(`local stack (${HAS_MOTO ? 'moto_server for Secrets Manager and S3' : '
       expect(dead).toEqual({ provider: id, eventType: DRILL, dedupeKey: drill.dedupeKey });
       const entry = await aws.ledgerEntry(id, drill.dedupeKey);
       expect(entry?.status?.S).toBe('failed');
-      expect(entry?.lastError?.S).toMatch(/PROCESSOR_FAIL_EVENT_TYPES/);
+      expect(entry?.lastError?.S).toMatch(/^FailureDrillError: .*PROCESSOR_FAIL_EVENT_TYPES/);
       expect(outcomeLines(stack, 'processor', id, DRILL, 'failed, receive 1/2, retried')).toHaveLength(1);
       expect(outcomeLines(stack, 'processor', id, DRILL, 'failed, receive 2/2, moves to the DLQ')).toHaveLength(1);
       expect(await aws.depth(stack.runtime.providers[id]!.queueUrl)).toBe(0);

@@ -48,6 +48,7 @@ describe.skipIf(!HAS_MOTO)('the esbuild bundle of lambdas/verifier/handler.ts', 
       mainFields: ['module', 'main'],
       banner: { js: ESM_REQUIRE_BANNER },
       minify: true,
+      keepNames: true,
       logLevel: 'silent',
     });
 

@@ -301,7 +301,7 @@ describe('duplicates', () => {
           claimToken: { S: 'crashed-invocation' },
           leaseUntil: { N: String(Date.now() - 1_000) },
           bodySha256: { S: sha256(request.body) },
-          attempts: { N: '1' },
+          claims: { N: '1' },
         },
       }),
     );
@@ -317,7 +317,7 @@ describe('duplicates', () => {
     const item = await ledgerItem('sully', request.dedupeKey);
     expect(item?.status?.S).toBe('enqueued');
     expect(item?.claimToken?.S).not.toBe('crashed-invocation');
-    expect(item?.attempts?.N).toBe('2');
+    expect(item?.claims?.N).toBe('2');
     expect(metricTotals(answer.lines, 'sully')).not.toHaveProperty('DedupeConflict');
   });
 

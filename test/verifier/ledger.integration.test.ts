@@ -80,13 +80,13 @@ describe('claim', () => {
       receivedAt: { S: '2026-01-01T00:00:00.000Z' },
       leaseUntil: { N: String(NOW + LEASE_MS) },
       claimToken: { S: claim.claimToken },
-      attempts: { N: '1' },
+      claims: { N: '1' },
       expiresAt: { N: String(NOW / 1000 + 30 * 86_400) },
     });
     expect(LEASE_MS).toBe(30_000);
   });
 
-  it('is in flight until the lease passes, then taken over with attempts and conflicts carried', async () => {
+  it('is in flight until the lease passes, then taken over with claims and conflicts carried', async () => {
     // Prepare: a claim for body A that already counted two conflicts
     const req = request();
     const first = await claimed(req);
@@ -103,7 +103,7 @@ describe('claim', () => {
     // Assess
     expect(during).toMatchObject({ outcome: 'in-flight', conflict: false });
     expect(sameInstant.outcome).toBe('in-flight');
-    expect(after).toMatchObject({ outcome: 'claimed', attempts: 2, conflicts: 3, conflict: true });
+    expect(after).toMatchObject({ outcome: 'claimed', claims: 2, conflicts: 3, conflict: true });
     expect((after as Claimed).claimToken).not.toBe(first.claimToken);
   });
 

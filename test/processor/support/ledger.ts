@@ -5,11 +5,8 @@ import type { Envelope } from '../../../lambdas/shared/envelope.ts';
 
 export type Item = Record<string, AttributeValue>;
 
-/** The verifier's claim counts as the first attempt (lambdas/verifier/ledger.ts writes `attempts: 1`). */
-export const VERIFIER_ATTEMPTS = 1;
-
-/** `attempts` after `n` processing attempts of an event the verifier claimed once. */
-export const attemptsAfter = (n: number): string => String(VERIFIER_ATTEMPTS + n);
+/** `attempts` counts processing attempts only (the verifier counts its claims in `claims`). */
+export const attemptsAfter = (n: number): string => String(n);
 
 /** The entry the verifier leaves behind after a successful enqueue (status `enqueued`). */
 export async function seedEnqueuedEntry(client: DynamoDBClient, table: string, envelope: Envelope): Promise<void> {
@@ -30,7 +27,7 @@ export async function seedEnqueuedEntry(client: DynamoDBClient, table: string, e
         claimToken: { S: 'claim-token' },
         leaseUntil: { N: String(Date.now() + 30_000) },
         messageId: { S: 'verifier-message-id' },
-        attempts: { N: String(VERIFIER_ATTEMPTS) },
+        claims: { N: '1' },
         expiresAt: { N: String(Math.floor(Date.now() / 1000) + 86_400) },
       },
     }),
