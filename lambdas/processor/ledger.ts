@@ -37,52 +37,39 @@ function identity(entry: LedgerEntryRef, now: Date, retentionDays: number) {
   };
 }
 
-export function markProcessedRequest(
-  table: string, entry: LedgerEntryRef, outcome: ProcessingOutcome, now: Date, retentionDays: number,
+/** One conditional transition of the entry: its own attributes, plus the attempt count and identity. */
+function transition(
+  table: string, entry: LedgerEntryRef, now: Date, retentionDays: number,
+  sets: string, values: UpdateItemCommandInput['ExpressionAttributeValues'],
 ): UpdateItemCommandInput {
   const { pk, sk } = eventKey(entry.provider, entry.dedupeKey);
   const id = identity(entry, now, retentionDays);
   return {
     TableName: table,
     Key: { pk: { S: pk }, sk: { S: sk } },
-    UpdateExpression:
-      'SET #status = :processed, processedAt = :now, outcome = :outcome, ' +
-      `attempts = if_not_exists(attempts, :zero) + :one, ${id.expression}`,
+    UpdateExpression: `SET ${sets}, attempts = if_not_exists(attempts, :zero) + :one, ${id.expression}`,
     ConditionExpression: NOT_YET_PROCESSED,
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: {
-      ':processed': { S: 'processed' },
-      ':now': { S: now.toISOString() },
-      ':outcome': { S: outcome },
-      ':zero': { N: '0' },
-      ':one': { N: '1' },
-      ...id.values,
-    },
+    ExpressionAttributeValues: { ':processed': { S: 'processed' }, ':zero': { N: '0' }, ':one': { N: '1' }, ...values, ...id.values },
   };
+}
+
+export function markProcessedRequest(
+  table: string, entry: LedgerEntryRef, outcome: ProcessingOutcome, now: Date, retentionDays: number,
+): UpdateItemCommandInput {
+  return transition(table, entry, now, retentionDays, '#status = :processed, processedAt = :now, outcome = :outcome', {
+    ':now': { S: now.toISOString() },
+    ':outcome': { S: outcome },
+  });
 }
 
 export function markFailedRequest(
   table: string, entry: LedgerEntryRef, lastError: string, now: Date, retentionDays: number,
 ): UpdateItemCommandInput {
-  const { pk, sk } = eventKey(entry.provider, entry.dedupeKey);
-  const id = identity(entry, now, retentionDays);
-  return {
-    TableName: table,
-    Key: { pk: { S: pk }, sk: { S: sk } },
-    UpdateExpression:
-      'SET #status = :failed, lastError = :lastError, ' +
-      `attempts = if_not_exists(attempts, :zero) + :one, ${id.expression}`,
-    ConditionExpression: NOT_YET_PROCESSED,
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: {
-      ':failed': { S: 'failed' },
-      ':processed': { S: 'processed' },
-      ':lastError': { S: lastError },
-      ':zero': { N: '0' },
-      ':one': { N: '1' },
-      ...id.values,
-    },
-  };
+  return transition(table, entry, now, retentionDays, '#status = :failed, lastError = :lastError', {
+    ':failed': { S: 'failed' },
+    ':lastError': { S: lastError },
+  });
 }
 
 export class EventLedger {

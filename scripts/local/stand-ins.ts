@@ -4,7 +4,8 @@
  * moto_server when it is available, else from the runner's own minimal stand-ins. The handlers reach them
  * only through AWS_ENDPOINT_URL_<SERVICE> (see main.ts), never through code of their own.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createLedgerTable } from './ledger-table.ts';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -49,7 +50,7 @@ export async function startDynalite(path: string | undefined): Promise<Service> 
   return { endpoint, stop: () => closeServer(server) };
 }
 
-/** The ledger table as lib/constructs/event-ledger.ts declares it: pk/sk strings, on demand, no index. */
+/** Creates the ledger table unless it survived from an earlier run (dynalite persists it). */
 export async function ensureLedgerTable(endpoint: string, tableName: string): Promise<'created' | 'existing'> {
   const client = new DynamoDBClient(clientConfig(endpoint));
   try {
@@ -59,24 +60,8 @@ export async function ensureLedgerTable(endpoint: string, tableName: string): Pr
     } catch (error) {
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;
     }
-    await client.send(new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }));
-    for (let i = 0; i < 200; i++) {
-      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      if (Table?.TableStatus === 'ACTIVE') return 'created';
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`table ${tableName} did not become ACTIVE`);
+    await createLedgerTable(client, tableName);
+    return 'created';
   } finally {
     client.destroy();
   }

@@ -1,7 +1,7 @@
 /** In-process dynalite (a DynamoDB stand-in) with the ledger table of docs/architecture.md. */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 type DynaliteFactory = (options: { createTableMs?: number; deleteTableMs?: number }) => Server;
 
@@ -33,19 +33,4 @@ export async function startDynalite(): Promise<LocalDynamo> {
   };
 }
 
-export async function createLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-}
+export { createLedgerTable } from '../../../scripts/local/ledger-table.ts';

@@ -3,7 +3,6 @@
  * local-aws-sqs (in-process) always; moto_server (Secrets Manager version stages, S3, DynamoDB with
  * ALL_OLD on condition failures) when it is on PATH.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -94,29 +93,7 @@ export async function startMoto(): Promise<StandIn> {
   }
 }
 
-/** The ledger table of docs/architecture.md: pk/sk strings, nothing else needed by the verifier. */
-export async function createLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  for (let i = 0; i < 100; i++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
-}
+export { createLedgerTable } from '../../../scripts/local/ledger-table.ts';
 
 /** Client options for the tests' own admin clients (the handler's clients read the env instead). */
 export function adminClientConfig(endpoint: string) {
