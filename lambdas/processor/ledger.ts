@@ -66,8 +66,10 @@ export function markProcessedRequest(
 export function markFailedRequest(
   table: string, entry: LedgerEntryRef, lastError: string, now: Date, retentionDays: number,
 ): UpdateItemCommandInput {
-  return transition(table, entry, now, retentionDays, '#status = :failed, lastError = :lastError', {
+  // firstFailedAt tells on-call how long an event has been failing (`ops dlq list`).
+  return transition(table, entry, now, retentionDays, '#status = :failed, lastError = :lastError, firstFailedAt = if_not_exists(firstFailedAt, :now)', {
     ':failed': { S: 'failed' },
+    ':now': { S: now.toISOString() },
     ':lastError': { S: lastError },
   });
 }

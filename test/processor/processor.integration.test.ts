@@ -208,6 +208,7 @@ describe('sully processor', () => {
 
     // Act: twice, as SQS would redeliver
     const first = await handler(sqsEvent(drilledRecord, recordFor(fine)), lambdaContext());
+    const firstFailedAt = (await ledgerEntry(dynamo.client, TABLE, 'sully', drilled.dedupeKey))?.['firstFailedAt']?.S;
     const second = await handler(sqsEvent(drilledRecord, recordFor(fine)), lambdaContext());
 
     // Assess
@@ -217,6 +218,8 @@ describe('sully processor', () => {
     expect(entry?.['status']?.S).toBe('failed');
     expect(entry?.['attempts']?.N).toBe(attemptsAfter(2));
     expect(entry?.['lastError']?.S).toBe('FailureDrillError: event type is listed in PROCESSOR_FAIL_EVENT_TYPES (failure drill)');
+    expect(firstFailedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(entry?.['firstFailedAt']?.S).toBe(firstFailedAt); // the second failure keeps the first time
     expect(await stateRecord(dynamo.client, TABLE, 'sully', 'coding', codingId)).toBeUndefined();
     expect(capture.metricCounts()).toMatchObject({ ProcessingFailure: 2, Processed: 1, DuplicateDelivery: 1 });
   });
