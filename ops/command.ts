@@ -25,6 +25,8 @@ export interface Command {
   readonly summary: string;
   /** Full help text; its first paragraph is the synopsis repeated under usage errors. */
   readonly usage: string;
-  /** Throws UsageError for exit code 2; returns the exit code otherwise. */
+  /** Throws UsageError for exit code 2; returns the exit code otherwise. Not called for a command with subcommands. */
   run(argv: readonly string[], io: Io): ExitCode | Promise<ExitCode>;
+  /** `ops <name> <subcommand> ...` (dlq list, secret rotate): each with its own usage and help. */
+  readonly subcommands?: readonly Command[];
 }

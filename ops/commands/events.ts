@@ -4,15 +4,12 @@
  * body, and the queries project only the listed attributes. `--local` reads the running local stack;
  * otherwise the deployed stack, whose table is found in its CloudFormation outputs by stack name.
  */
-import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { eventPartitions } from '../../lambdas/shared/ledger-keys.ts';
-import { pascalCase } from '../../lib/naming.ts';
-import { readRuntime } from '../../scripts/local/runtime-files.ts';
-import { loadAppConfig, LOCAL_CREDENTIALS, stateDirFrom } from '../../scripts/local/settings.ts';
-import { parseOptions, UsageError } from '../args.ts';
+import { parseOptions } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { providerIds, requireProvider } from '../providers.ts';
+import { failureMessage, resolveTarget, targetChoice, targetHelp, TARGET_OPTIONS, whereOf } from '../stack.ts';
 
 /** What is listed; everything else in the item (hashes, tokens, keys) stays unread. */
 const FIELDS = ['dedupeKey', 'eventType', 'status', 'receivedAt', 'enqueuedAt', 'processedAt', 'attempts', 'outcome', 'lastError'] as const;
@@ -31,14 +28,6 @@ export interface LedgerEntry {
   readonly lastError?: string;
 }
 
-function defaultStackName(): string {
-  try {
-    return loadAppConfig().stackName;
-  } catch {
-    return 'WebhookReceiver-dev';
-  }
-}
-
 const usage = `usage: ops events --provider <id> [--local] [--json] [--stack <name>] [--region <region>]
 
 Lists the provider's event ledger entries, oldest first: status (received, enqueued, processed,
@@ -46,11 +35,7 @@ failed), event type, times, attempts and dedupe key. Never a body: the ledger ho
 
 options:
   --provider <id>    ${providerIds().join(', ')}
-  --local            read the running local stack (npm start; found through .local/runtime.json,
-                     or LOCAL_STATE_DIR)
-  --stack <name>     the deployed stack to read (default: ${defaultStackName()}, the stackName of cdk.json);
-                     its LedgerTableName output names the table; standard AWS credentials and region
-  --region <region>  the stack's region (default: the AWS SDK's, e.g. AWS_REGION or the profile's)
+${targetHelp()}
   --json             one JSON array instead of the table
   -h, --help         show this help
 
@@ -60,8 +45,6 @@ be read; 2 usage error (unknown provider, bad option)
 examples:
   npm run -s ops -- events --provider sully --local
   AWS_PROFILE=prod npm run -s ops -- events --provider stripe --stack WebhookReceiver-prod --json`;
-
-class NotFound extends Error {}
 
 function text(value: AttributeValue | undefined): string | undefined {
   return value?.S;
@@ -100,44 +83,6 @@ export async function listLedger(client: DynamoDBClient, table: string, provider
   return shards.flat().sort((a, b) => (a.receivedAt ?? a.processedAt ?? '').localeCompare(b.receivedAt ?? b.processedAt ?? '') || a.dedupeKey.localeCompare(b.dedupeKey));
 }
 
-function output(outputs: readonly Output[], key: string): string | undefined {
-  return outputs.find((o) => o.OutputKey === key)?.OutputValue;
-}
-
-async function deployedTable(stack: string, providerId: string, region: string | undefined): Promise<{ table: string; client: DynamoDBClient }> {
-  const cfn = new CloudFormationClient(region ? { region } : {});
-  let outputs: readonly Output[];
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
-    outputs = out.Stacks?.[0]?.Outputs ?? [];
-  } catch (error) {
-    const e = error as Error;
-    if (e.name === 'ValidationError' && /does not exist/.test(e.message)) {
-      throw new NotFound(`stack ${stack} was not found in ${await cfn.config.region().catch(() => 'the configured region')} (check --stack and --region)`);
-    }
-    throw error;
-  } finally {
-    cfn.destroy();
-  }
-  const table = output(outputs, 'LedgerTableName');
-  if (!table) throw new NotFound(`stack ${stack} has no LedgerTableName output: is it a webhook receiver stack, and fully deployed?`);
-  if (!output(outputs, `QueueUrl${pascalCase(providerId)}`)) {
-    throw new NotFound(`provider ${providerId} is not enabled in stack ${stack} (it has no QueueUrl${pascalCase(providerId)} output)`);
-  }
-  return { table, client: new DynamoDBClient(region ? { region } : {}) };
-}
-
-function localTable(providerId: string): { table: string; client: DynamoDBClient } {
-  const stateDir = stateDirFrom(process.env);
-  const runtime = readRuntime(stateDir);
-  if (!runtime) throw new NotFound(`the local stack is not running (no live ${stateDir}/runtime.json): start it with npm start`);
-  if (!runtime.providers[providerId]) throw new NotFound(`provider ${providerId} is not enabled in the local stack (${Object.keys(runtime.providers).join(', ')})`);
-  return {
-    table: runtime.table,
-    client: new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: runtime.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 }),
-  };
-}
-
 const time = (iso: string | undefined) => (iso ? iso.replace('T', ' ').replace(/Z$/, '') : '-');
 
 function table(entries: readonly LedgerEntry[]): string[] {
@@ -148,7 +93,7 @@ function table(entries: readonly LedgerEntry[]): string[] {
     time(e.enqueuedAt),
     time(e.processedAt),
     e.attempts === undefined ? '-' : String(e.attempts),
-    [e.dedupeKey, e.outcome ? `(${e.outcome})` : '', e.lastError ? `error: ${e.lastError}` : ''].filter(Boolean).join(' '),
+    [e.dedupeKey, e.outcome ? `(${e.outcome})` : '', e.lastError ? `${e.status === 'processed' ? 'earlier error' : 'error'}: ${e.lastError}` : ''].filter(Boolean).join(' '),
   ]);
   const head = ['STATUS', 'EVENT TYPE', 'RECEIVED', 'ENQUEUED', 'PROCESSED', 'ATTEMPTS', 'DEDUPE KEY'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -163,39 +108,21 @@ function summary(entries: readonly LedgerEntry[]): string {
 }
 
 async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
-  const args = parseOptions(argv, {
-    provider: { type: 'string' },
-    local: { type: 'boolean' },
-    json: { type: 'boolean' },
-    stack: { type: 'string' },
-    region: { type: 'string' },
-  }, ['provider']);
+  const args = parseOptions(argv, { ...TARGET_OPTIONS, json: { type: 'boolean' } }, ['provider']);
   const provider = requireProvider(args.required('provider'));
-  const local = args.flag('local');
-  const stack = args.optional('stack');
-  const region = args.optional('region');
-  if (local && (stack !== undefined || region !== undefined)) throw new UsageError('--local reads the local stack: --stack and --region do not apply');
-  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError('--region must be an AWS region such as eu-west-1');
-
-  // The SDK is pinned (package.json): its notice about future releases needing node 22 is noise on call.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  let source: { table: string; client: DynamoDBClient };
+  const choice = targetChoice(args);
+  const where = whereOf(choice);
   let entries: LedgerEntry[];
-  const where = local ? 'the local stack' : `stack ${stack ?? defaultStackName()}`;
   try {
-    source = local ? localTable(provider.id) : await deployedTable(stack ?? defaultStackName(), provider.id, region);
+    const target = await resolveTarget(choice, provider.id);
+    const client = new DynamoDBClient(target.client('dynamodb'));
     try {
-      entries = await listLedger(source.client, source.table, provider.id);
+      entries = await listLedger(client, target.table, provider.id);
     } finally {
-      source.client.destroy();
+      client.destroy();
     }
   } catch (error) {
-    const e = error as Error;
-    if (error instanceof NotFound) io.err(`ops events: ${e.message}`);
-    else if (e.name === 'ResourceNotFoundException') io.err(`ops events: the ledger table of ${where} does not exist (deleted, or another region?)`);
-    else if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message)) io.err(`ops events: no usable AWS credentials for ${where} (${e.name}); set AWS_PROFILE or use --local`);
-    else if (local && /ECONNREFUSED|socket|connect/i.test(`${e.name} ${e.message} ${String((e as { code?: string }).code)}`)) io.err('ops events: the local stack does not answer: is npm start still running?');
-    else io.err(`ops events: cannot read the ledger of ${where}: ${e.name}`);
+    io.err(`ops events: ${failureMessage(error, where, choice.local, 'the ledger table')}`);
     return ExitCode.Negative;
   }
 

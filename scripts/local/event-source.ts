@@ -27,7 +27,8 @@ export interface EventSourceOptions {
   readonly batchSize: number;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
-  readonly processor: LocalFunction;
+  /** A LocalFunction, or a drill.ts ReplaceableFunction around one. */
+  readonly processor: Pick<LocalFunction, 'invoke'>;
   readonly print: Print;
 }
 

@@ -200,6 +200,17 @@ export class LocalFunction {
     return invocation;
   }
 
+  /**
+   * Ends every environment at once, busy or idle, as a crash would: invocations in flight end as `crash`,
+   * the next ones cold-start. Fault injection only (fault-proxy.ts, LOCAL_FAULTS=1).
+   */
+  async recycle(): Promise<number> {
+    const all = [...this.#all];
+    this.#idle.length = 0;
+    await Promise.all(all.map((env) => env.kill()));
+    return all.length;
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     await Promise.all([...this.#all].map((env) => env.kill()));

@@ -155,7 +155,20 @@ export interface HttpApi {
   stop(): Promise<void>;
 }
 
-export async function startHttpApi(options: { port: number; host: string; verifier: LocalFunction; print: Print }): Promise<HttpApi> {
+/** The decoded `{provider}` path segment, or undefined when its percent-encoding is malformed. */
+export function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Local-only admin requests (`/__local/...`): served only when the runner passes a handler (LOCAL_FAULTS=1). */
+export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+const ADMIN_PREFIX = '/__local/';
+
+export async function startHttpApi(options: { port: number; host: string; verifier: LocalFunction; print: Print; admin?: AdminHandler }): Promise<HttpApi> {
   const { verifier, print } = options;
 
   function send(res: ServerResponse, answer: Answer, id: string): void {
@@ -169,14 +182,16 @@ export async function startHttpApi(options: { port: number; host: string; verifi
     const started = performance.now();
     const id = requestId();
     const path = (req.url ?? '/').split('?')[0]!;
+    if (options.admin && path.startsWith(ADMIN_PREFIX)) return options.admin(req, res);
     const match = ROUTE.exec(path);
-    if (!match || req.method !== 'POST') {
+    // A malformed percent-encoding (`/webhooks/%ZZ`) matches no literal route of the deployed API either.
+    const provider = match ? decodePathSegment(match[1]!) : undefined;
+    if (provider === undefined || req.method !== 'POST') {
       req.resume();
       send(res, json(404, 'Not Found'), id);
       print(formatOutcome({ stage: 'http', provider: '-', outcome: `404 no route for ${req.method} ${path.slice(0, 80)}`, ms: performance.now() - started }));
       return;
     }
-    const provider = decodeURIComponent(match[1]!);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -10,11 +10,14 @@
  */
 import { mkdirSync, rmSync, unwatchFile, watchFile } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { ProviderConfig } from '../../bin/config.ts';
 import { buildHandlers } from './build.ts';
+import { drillFile, effectiveDrill, ReplaceableFunction, watchDrill } from './drill.ts';
 import { processorEnvironment, runtimeEnvironment, verifierEnvironment, type Endpoints, type ProviderResources } from './environment.ts';
 import { EventSource } from './event-source.ts';
 import { InitError, LocalFunction } from './functions.ts';
 import { startHttpApi, type HttpApi } from './http-api.ts';
+import { startFaultInjection } from './fault-proxy.ts';
 import { printStdout } from './report.ts';
 import { ensureSecretsFile, LocalFileError, lockStateDir, readSecretsFile, removeRuntime, writeRuntime, type RuntimeInfo, type SecretsFile } from './runtime-files.ts';
 import {
@@ -110,14 +113,21 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
   watchSecretsFile(settings.secretsFile, providerIds, secrets, secretStore, stoppers);
 
   const endpoints: Endpoints = { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, s3: s3Endpoint, secretsManager: secretStore.endpoint };
+  // LOCAL_FAULTS=1 only (tests): the functions reach the stand-ins through fault proxies (fault-proxy.ts).
+  const faults = settings.faults ? await startFaultInjection(endpoints, { recycleVerifier: () => verifier.recycle() }) : undefined;
+  if (faults) stoppers.push(() => faults.stop());
+  const verifierEndpoints = faults?.endpoints('verifier') ?? endpoints;
+  const processorEndpoints = faults?.endpoints('processor') ?? endpoints;
+  // The SQS client sends to the queue URL's host, whatever AWS_ENDPOINT_URL_SQS says: the verifier gets proxied queue URLs.
+  const verifierResources = faults ? new Map([...resources].map(([id, r]) => [id, { ...r, queueUrl: faults.via('verifier', 'sqs', r.queueUrl) }])) : resources;
   const logs = join(stateDir, 'logs');
   const echo = settings.verbose ? process.stderr : undefined;
   const verifier = new LocalFunction({
     name: 'local-verifier',
     bundle: bundles.verifier,
     environment: {
-      ...runtimeEnvironment('local-verifier', app.verifier.memoryMb, endpoints, stateDir),
-      ...verifierEnvironment(app, resources, LEDGER_TABLE, CLAIM_CHECK_BUCKET),
+      ...runtimeEnvironment('local-verifier', app.verifier.memoryMb, verifierEndpoints, stateDir),
+      ...verifierEnvironment(app, verifierResources, LEDGER_TABLE, CLAIM_CHECK_BUCKET),
     },
     memoryMb: app.verifier.memoryMb,
     timeoutSeconds: app.verifier.timeoutSeconds,
@@ -126,14 +136,17 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
     ...(echo ? { echo } : {}),
   });
   stoppers.push(() => verifier.stop());
-  const processors = app.providers.map((provider) => {
+  // The failure drill: PROCESSOR_FAIL_EVENT_TYPES, or <state dir>/drill.json, which may change while running (drill.ts).
+  const drill = effectiveDrill(stateDir, settings.failEventTypes);
+  if (drill.problem) note(`${drill.problem}: the failure drill follows PROCESSOR_FAIL_EVENT_TYPES`);
+  const processorFunction = (provider: ProviderConfig, failEventTypes: string | undefined) => {
     const name = `local-processor-${provider.id}`;
-    const fn = new LocalFunction({
+    return new LocalFunction({
       name,
       bundle: bundles.processor,
       environment: {
-        ...runtimeEnvironment(name, app.processor.memoryMb, endpoints, stateDir),
-        ...processorEnvironment(app, provider, LEDGER_TABLE, CLAIM_CHECK_BUCKET, settings.failEventTypes),
+        ...runtimeEnvironment(name, app.processor.memoryMb, processorEndpoints, stateDir),
+        ...processorEnvironment(app, provider, LEDGER_TABLE, CLAIM_CHECK_BUCKET, failEventTypes),
       },
       memoryMb: app.processor.memoryMb,
       timeoutSeconds: app.processor.timeoutSeconds,
@@ -141,6 +154,9 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
       logFile: join(logs, `processor-${provider.id}.log`),
       ...(echo ? { echo } : {}),
     });
+  };
+  const processors = app.providers.map((provider) => {
+    const fn = new ReplaceableFunction(processorFunction(provider, drill.value));
     stoppers.push(() => fn.stop());
     return { provider, fn };
   });
@@ -152,7 +168,7 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
     const queue = queues.get(provider.id)!;
     const source = new EventSource({
       providerId: provider.id,
-      endpoint: sqs.endpoint,
+      endpoint: processorEndpoints.sqs,
       queueUrl: queue.queueUrl,
       queueArn: queue.queueArn,
       batchSize: provider.batchSize,
@@ -165,10 +181,14 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
     // Event sources stop before the functions they feed (stoppers run in reverse).
     stoppers.push(() => source.stop());
   }
+  const unwatchDrill = watchDrill(stateDir, settings.failEventTypes, drill.value, async (value) => {
+    await Promise.all(processors.map(({ provider, fn }) => fn.replace(processorFunction(provider, value))));
+  }, note);
+  stoppers.push(async () => unwatchDrill());
 
   let api: HttpApi;
   try {
-    api = await startHttpApi({ port: settings.port, host: HOST, verifier, print });
+    api = await startHttpApi({ port: settings.port, host: HOST, verifier, print, ...(faults ? { admin: faults.admin } : {}) });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${settings.port} on ${HOST} is in use: stop what listens there, or set PORT (e.g. PORT=3001 npm start)`);
@@ -211,7 +231,8 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
       ? `  Secrets/S3  moto_server ${secretStore.endpoint} (in memory)`
       : `  Secrets/S3  runner stand-ins: GetSecretValue ${secretStore.endpoint}, S3 ${s3Endpoint} (in memory)`,
     `  secrets     ${shown(settings.secretsFile)}; logs ${shown(logs)}/; runtime ${shown(join(stateDir, 'runtime.json'))}`,
-    ...(settings.failEventTypes ? [`  FAILURE DRILL: processors fail event types ${settings.failEventTypes} on purpose (PROCESSOR_FAIL_EVENT_TYPES)`] : []),
+    ...(faults ? ['  FAULT INJECTION (LOCAL_FAULTS=1): proxies before the stand-ins; POST /__local/faults switches faults (scripts/local/fault-proxy.ts)'] : []),
+    ...(drill.value ? [`  FAILURE DRILL: processors fail event types ${drill.value} on purpose (PROCESSOR_FAIL_EVENT_TYPES or ${shown(drillFile(stateDir))})`] : []),
   ].join('\n'));
   print(`listening on ${url} (POST ${url}/webhooks/<provider>; Ctrl-C stops)`);
   return { info };

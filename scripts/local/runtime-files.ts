@@ -67,7 +67,8 @@ export function readSecretsFile(path: string): SecretsFile {
   return parseSecretsFile(text, path);
 }
 
-function writePrivate(path: string, text: string): void {
+/** Writes a file only its owner can read, atomically (a temp file renamed over it). */
+export function writePrivate(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, text, { mode: 0o600 });

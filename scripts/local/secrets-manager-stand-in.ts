@@ -1,8 +1,14 @@
 /**
- * A minimal Secrets Manager for machines without moto_server: only `GetSecretValue` (JSON protocol,
- * `X-Amz-Target: secretsmanager.GetSecretValue`) by SecretId (name or ARN) and VersionStage or VersionId,
- * answering VersionId, VersionStages, CreatedDate and SecretString, or ResourceNotFoundException, the
- * way the verifier's unchanged SDK client expects. Secrets live in memory, loaded from the secrets file.
+ * A minimal Secrets Manager for machines without moto_server (JSON protocol, `X-Amz-Target:
+ * secretsmanager.<Operation>`), secrets in memory, loaded from the secrets file:
+ * - `GetSecretValue` by SecretId (name or ARN) and VersionStage or VersionId, answering VersionId,
+ *   VersionStages, CreatedDate and SecretString, or ResourceNotFoundException, the way the verifier's
+ *   unchanged SDK client expects;
+ * - for `ops secret --local` (rotation drills), the version-stage operations as AWS documents them:
+ *   `PutSecretValue` (a new version, AWSCURRENT by default; the replaced current becomes AWSPREVIOUS),
+ *   `UpdateSecretVersionStage` (move or remove a label; moving AWSCURRENT moves AWSPREVIOUS too),
+ *   `DescribeSecret` (VersionIdsToStages) and `ListSecretVersionIds` (versions with labels, or all with
+ *   IncludeDeprecated). No secret text ever appears in an error message.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -19,6 +25,19 @@ interface Secret {
   readonly name: string;
   readonly arn: string;
   versions: Version[];
+}
+
+/** The request fields the operations read. */
+interface Input {
+  readonly SecretId?: unknown;
+  readonly VersionId?: unknown;
+  readonly VersionStage?: unknown;
+  readonly SecretString?: unknown;
+  readonly ClientRequestToken?: unknown;
+  readonly VersionStages?: unknown;
+  readonly RemoveFromVersionId?: unknown;
+  readonly MoveToVersionId?: unknown;
+  readonly IncludeDeprecated?: unknown;
 }
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
@@ -95,18 +114,100 @@ export class SecretsManagerStandIn {
     if (req.method !== 'POST' || !target.startsWith('secretsmanager.')) {
       return this.#error(res, 400, 'UnknownOperationException', 'only the JSON protocol is served here');
     }
-    if (target !== 'secretsmanager.GetSecretValue') {
-      return this.#error(res, 400, 'UnknownOperationException', `${target.slice('secretsmanager.'.length)} is not supported by the local stand-in (GetSecretValue only)`);
+    const operation = target.slice('secretsmanager.'.length);
+    const handler = this.#operations[operation];
+    if (!handler) {
+      return this.#error(res, 400, 'UnknownOperationException', `${operation} is not supported by the local stand-in (${Object.keys(this.#operations).join(', ')})`);
     }
-    let input: { SecretId?: unknown; VersionId?: unknown; VersionStage?: unknown };
+    let input: Input;
     try {
-      input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as typeof input;
+      input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Input;
     } catch {
       return this.#error(res, 400, 'SerializationException', 'request is not JSON');
     }
-    if (typeof input.SecretId !== 'string') return this.#error(res, 400, 'InvalidParameterException', 'SecretId is required');
+    if (typeof input !== 'object' || input === null || typeof input.SecretId !== 'string') return this.#error(res, 400, 'InvalidParameterException', 'SecretId is required');
     const secret = this.#find(input.SecretId);
     if (!secret) return this.#error(res, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    handler(secret, input, res);
+  }
+
+  readonly #operations: Readonly<Record<string, (secret: Secret, input: Input, res: ServerResponse) => void>> = {
+    GetSecretValue: (secret, input, res) => this.#getSecretValue(secret, input, res),
+    PutSecretValue: (secret, input, res) => this.#putSecretValue(secret, input, res),
+    UpdateSecretVersionStage: (secret, input, res) => this.#updateSecretVersionStage(secret, input, res),
+    DescribeSecret: (secret, _input, res) => this.#json(res, 200, {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionIdsToStages: Object.fromEntries(secret.versions.filter((v) => v.stages.length > 0).map((v) => [v.id, v.stages])),
+      CreatedDate: (secret.versions[0]?.createdAt.getTime() ?? Date.now()) / 1000,
+    }),
+    ListSecretVersionIds: (secret, input, res) => this.#json(res, 200, {
+      ARN: secret.arn,
+      Name: secret.name,
+      Versions: secret.versions
+        .filter((v) => input.IncludeDeprecated === true || v.stages.length > 0)
+        .map((v) => ({ VersionId: v.id, VersionStages: v.stages, CreatedDate: v.createdAt.getTime() / 1000 })),
+    }),
+  };
+
+  /** Removes `stage` from every version but `keep`. */
+  #detach(secret: Secret, stage: string, keep?: Version): void {
+    for (const version of secret.versions) if (version !== keep) version.stages = version.stages.filter((s) => s !== stage);
+  }
+
+  /** Attaches `stage` to `version` alone; moving AWSCURRENT moves AWSPREVIOUS to the version that had it. */
+  #attach(secret: Secret, stage: string, version: Version): void {
+    const holder = secret.versions.find((v) => v.stages.includes(stage));
+    this.#detach(secret, stage, version);
+    if (!version.stages.includes(stage)) version.stages.push(stage);
+    if (stage === 'AWSCURRENT' && holder && holder !== version) {
+      this.#detach(secret, 'AWSPREVIOUS', holder);
+      if (!holder.stages.includes('AWSPREVIOUS')) holder.stages.push('AWSPREVIOUS');
+    }
+  }
+
+  #putSecretValue(secret: Secret, input: Input, res: ServerResponse): void {
+    if (typeof input.SecretString !== 'string' || input.SecretString === '') return this.#error(res, 400, 'InvalidParameterException', 'SecretString is required (SecretBinary is not supported here)');
+    const id = typeof input.ClientRequestToken === 'string' && input.ClientRequestToken !== '' ? input.ClientRequestToken : randomUUID();
+    const stages = Array.isArray(input.VersionStages) && input.VersionStages.every((s) => typeof s === 'string') ? input.VersionStages as string[] : ['AWSCURRENT'];
+    const existing = secret.versions.find((v) => v.id === id);
+    if (existing) {
+      // Idempotent retry of the same request; another value under the same token is an error, as in AWS.
+      if (existing.value !== input.SecretString) return this.#error(res, 400, 'ResourceExistsException', `a version with ClientRequestToken ${id} already exists with another value`);
+      return this.#json(res, 200, { ARN: secret.arn, Name: secret.name, VersionId: id, VersionStages: existing.stages });
+    }
+    const version: Version = { id, value: input.SecretString, createdAt: new Date(), stages: [] };
+    secret.versions.push(version);
+    for (const stage of stages) this.#attach(secret, stage, version);
+    this.#json(res, 200, { ARN: secret.arn, Name: secret.name, VersionId: id, VersionStages: version.stages });
+  }
+
+  #updateSecretVersionStage(secret: Secret, input: Input, res: ServerResponse): void {
+    const stage = input.VersionStage;
+    if (typeof stage !== 'string' || stage === '') return this.#error(res, 400, 'InvalidParameterException', 'VersionStage is required');
+    const removeFrom = typeof input.RemoveFromVersionId === 'string' ? input.RemoveFromVersionId : undefined;
+    const moveTo = typeof input.MoveToVersionId === 'string' ? input.MoveToVersionId : undefined;
+    const holder = secret.versions.find((v) => v.stages.includes(stage));
+    if (removeFrom !== undefined && !secret.versions.find((v) => v.id === removeFrom)?.stages.includes(stage)) {
+      return this.#error(res, 400, 'InvalidParameterException', `the staging label ${stage} is not attached to version ${removeFrom}`);
+    }
+    if (moveTo !== undefined) {
+      const version = secret.versions.find((v) => v.id === moveTo);
+      if (!version) return this.#error(res, 400, 'ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${moveTo}`);
+      if (holder && holder !== version && removeFrom !== holder.id) {
+        return this.#error(res, 400, 'InvalidParameterException', `The staging label ${stage} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`);
+      }
+      this.#attach(secret, stage, version);
+    } else if (removeFrom !== undefined) {
+      if (stage === 'AWSCURRENT') return this.#error(res, 400, 'InvalidParameterException', 'AWSCURRENT can only be moved to another version (MoveToVersionId), not removed');
+      this.#detach(secret, stage);
+    } else {
+      return this.#error(res, 400, 'InvalidParameterException', 'give RemoveFromVersionId, MoveToVersionId or both');
+    }
+    this.#json(res, 200, { ARN: secret.arn, Name: secret.name });
+  }
+
+  #getSecretValue(secret: Secret, input: Input, res: ServerResponse): void {
     const stage = typeof input.VersionStage === 'string' ? input.VersionStage : undefined;
     const versionId = typeof input.VersionId === 'string' ? input.VersionId : undefined;
     const version = versionId !== undefined

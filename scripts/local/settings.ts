@@ -61,6 +61,8 @@ export interface RunnerSettings {
   readonly verifierConcurrency: number;
   /** Passed to the processors unchanged (failure drill, docs/architecture.md). */
   readonly failEventTypes?: string;
+  /** LOCAL_FAULTS=1: fault-injection proxies in front of the stand-ins and POST /__local/faults (fault-proxy.ts). Never on by default. */
+  readonly faults?: boolean;
 }
 
 function wholeNumber(env: Env, name: string, min: number, max: number, problems: string[]): number | undefined {
@@ -108,7 +110,13 @@ environment:
   LOCAL_MAX_RECEIVE_COUNT           receives before the DLQ, all providers (default: cdk.json)
   LOCAL_VISIBILITY_TIMEOUT_SECONDS  queue visibility timeout (default: 6 x processor timeout)
   LOCAL_VERIFIER_CONCURRENCY        verifier instances at once (default 4)
-  PROCESSOR_FAIL_EVENT_TYPES        failure drill: event types the processors fail on purpose`;
+  PROCESSOR_FAIL_EVENT_TYPES        failure drill: event types the processors fail on purpose
+  LOCAL_FAULTS                      1: fault injection for tests (proxies before the stand-ins,
+                                    POST /__local/faults; see scripts/local/fault-proxy.ts). Off by default
+
+files in the state directory:
+  drill.json   {"processorFailEventTypes": "a,b"} changes the failure drill while the stack runs
+               ("" ends it; the queues are in memory, so a restart would lose the DLQ being drilled)`;
 
 export function parseArgs(argv: readonly string[]): { fresh: boolean; verbose: boolean; help: boolean } {
   const flags = { fresh: false, verbose: false, help: false };
@@ -139,6 +147,8 @@ export function readSettings(argv: readonly string[], env: Env = process.env): R
 
   const stateDir = stateDirFrom(env);
   const failEventTypes = env['PROCESSOR_FAIL_EVENT_TYPES']?.trim();
+  const faultsText = env['LOCAL_FAULTS']?.trim();
+  if (faultsText && !['0', '1', 'true', 'false'].includes(faultsText)) throw new SettingsError([`LOCAL_FAULTS must be 1 or 0 (got '${faultsText.slice(0, 20)}')`]);
   return {
     port,
     stateDir,
@@ -152,6 +162,7 @@ export function readSettings(argv: readonly string[], env: Env = process.env): R
     visibilityTimeoutSeconds: visibility ?? app.processor.timeoutSeconds * 6,
     verifierConcurrency,
     ...(failEventTypes ? { failEventTypes } : {}),
+    ...(faultsText === '1' || faultsText === 'true' ? { faults: true } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLedgerTable } from './ledger-table.ts';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -151,6 +151,19 @@ export function standInSecrets(standIn: SecretsManagerStandIn): SecretStore {
   return { endpoint: standIn.endpoint, put: async (name, current, previous) => standIn.put(name, current, previous) };
 }
 
+/** The values staged AWSCURRENT and AWSPREVIOUS (undefined where the stage is not attached). */
+async function storedPair(client: SecretsManagerClient, arn: string): Promise<{ current?: string; previous?: string }> {
+  const read = async (stage: string) => {
+    try {
+      return (await client.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: stage }))).SecretString;
+    } catch {
+      return undefined;
+    }
+  };
+  const [current, previous] = await Promise.all([read('AWSCURRENT'), read('AWSPREVIOUS')]);
+  return { ...(current !== undefined ? { current } : {}), ...(previous !== undefined ? { previous } : {}) };
+}
+
 /** Secrets in moto: the previous value first, then the current one, so that moto stages them AWSPREVIOUS and AWSCURRENT. */
 export function motoSecrets(endpoint: string): SecretStore {
   const client = new SecretsManagerClient(clientConfig(endpoint));
@@ -162,6 +175,15 @@ export function motoSecrets(endpoint: string): SecretStore {
       const known = values.get(name);
       if (known && known.current === current && (previous === undefined || known.previous === previous)) return arns.get(name)!;
       let arn = arns.get(name);
+      // `ops secret --local` changes the secret through the API and then mirrors it into the secrets file:
+      // when moto already holds what the file says, writing it again would only add versions.
+      if (arn) {
+        const stored = await storedPair(client, arn);
+        if (stored.current === current && (previous === undefined || stored.previous === previous)) {
+          values.set(name, { current, ...(stored.previous !== undefined ? { previous: stored.previous } : {}) });
+          return arn;
+        }
+      }
       const first = previous ?? (arn ? undefined : current);
       if (!arn) {
         arn = (await client.send(new CreateSecretCommand({ Name: name, SecretString: first }))).ARN!;

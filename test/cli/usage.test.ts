@@ -91,7 +91,43 @@ const cases: UsageCase[] = [
   {
     name: 'an unknown command',
     args: ['replay-all'],
-    error: "ops: unknown command 'replay-all'; commands: sign, verify, send, events",
+    error: "ops: unknown command 'replay-all'; commands: sign, verify, send, events, dlq, secret, replay",
+  },
+  {
+    name: 'a command with subcommands and none given',
+    args: ['dlq', '--provider', 'sully'],
+    error: 'ops dlq: expected a subcommand: list, redrive',
+  },
+  {
+    name: 'an unknown subcommand lists the known ones',
+    args: ['secret', 'show', '--provider', 'sully'],
+    error: "ops secret: unknown subcommand 'show'; subcommands: set, rotate, status, retire",
+  },
+  {
+    name: 'an unknown provider on a subcommand',
+    args: ['dlq', 'list', '--provider', 'acme', '--local'],
+    error: `ops dlq list: unknown provider 'acme'; known providers: ${PROVIDER_IDS.join(', ')}`,
+  },
+  {
+    name: 'a secret value given as an argument is refused, not echoed',
+    args: ['secret', 'rotate', '--provider', 'sully', '--local', '--value', 'whsec_argv_secret_123'],
+    error: 'ops secret rotate: --value: secret values are never taken as arguments (they land in shell history and process lists); pipe the value on stdin or give --value-file <path>',
+    secret: 'whsec_argv_secret_123',
+  },
+  {
+    name: '--local and --stack together',
+    args: ['replay', '--provider', 'stripe', '--key', 'evt_1', '--local', '--stack', 'WebhookReceiver-prod'],
+    error: 'ops replay: --local reads the local stack: --stack and --region do not apply',
+  },
+  {
+    name: 'replay needs a key',
+    args: ['replay', '--provider', 'stripe', '--local'],
+    error: 'ops replay: missing --key',
+  },
+  {
+    name: 'redrive --max out of range',
+    args: ['dlq', 'redrive', '--provider', 'sully', '--local', '--max', '0'],
+    error: 'ops dlq redrive: --max must be a whole number from 1 to 1000',
   },
 ];
 
@@ -110,11 +146,17 @@ describe.concurrent('usage errors exit 2 with the reason on stderr and nothing o
 
 describe.concurrent('help prints usage to stdout and exits 0', () => {
   const helps = [
-    { args: ['--help'], first: 'usage: ops <command> [options]', mentions: ['sign', 'verify', 'exit codes'] },
+    { args: ['--help'], first: 'usage: ops <command> [options]', mentions: ['sign', 'verify', 'exit codes', 'dlq list|redrive', 'secret set|rotate|status|retire', 'replay', 'docs/runbook.md'] },
     { args: ['-h'], first: 'usage: ops <command> [options]', mentions: ['sign', 'verify'] },
     { args: ['help', 'verify'], first: 'usage: ops verify --provider <id> --body-file <path> --headers-file <path>', mentions: ['--json'] },
     { args: ['sign', '--help'], first: 'usage: ops sign --provider <id> --secret <secret> --body-file <path>', mentions: ['--event', ...PROVIDER_IDS] },
     { args: ['verify', '-h'], first: 'usage: ops verify --provider <id> --body-file <path> --headers-file <path>', mentions: ['--now', ...PROVIDER_IDS] },
+    { args: ['dlq', '--help'], first: 'usage: ops dlq list --provider <id> [--local | --stack <name>] [--max <n>] [--json] [--show-body]', mentions: ['redrive', 'docs/runbook.md#dlq-not-empty'] },
+    { args: ['dlq', 'list', '--help'], first: 'usage: ops dlq list --provider <id> [--local | --stack <name> [--region <region>]] [--max <n>] [--json] [--show-body]', mentions: ['PATIENT DATA', ...PROVIDER_IDS] },
+    { args: ['help', 'dlq', 'redrive'], first: 'usage: ops dlq redrive --provider <id> [--local | --stack <name> [--region <region>]] [--max <n>] [--dry-run] [--json]', mentions: ['StartMessageMoveTask'] },
+    { args: ['secret', 'rotate', '-h'], first: 'usage: ops secret rotate --provider <id> [--value-file <path>] [--local | --stack <name> [--region <region>]]', mentions: ['AWSPREVIOUS', 'stdin'] },
+    { args: ['secret', 'status', '--help'], first: 'usage: ops secret status --provider <id> [--local | --stack <name> [--region <region>]] [--hours <n>] [--json]', mentions: ['SecretPreviousMatched'] },
+    { args: ['replay', '--help'], first: 'usage: ops replay --provider <id> --key <dedupe key> [--local | --stack <name> [--region <region>]] [--json]', mentions: ['claim-check', 'DuplicateDelivery'] },
     // Help wins over otherwise invalid arguments.
     { args: ['sign', '--provider', 'acme', '--bogus', '-h'], first: 'usage: ops sign --provider <id> --secret <secret> --body-file <path>', mentions: [] },
   ];

@@ -1,0 +1,338 @@
+/**
+ * Dead-letter queue mechanics for `ops dlq`: reading messages without consuming them, and moving them back
+ * to the source queue without losing any.
+ *
+ * Reading: SQS has no peek. Messages are received with a short visibility timeout (so that a crash of
+ * this tool hides them for seconds, not for long) and made visible again at once with
+ * ChangeMessageVisibility 0. Nothing is deleted. Each read adds one to a message's receive count; the DLQ
+ * has no redrive policy of its own, so that changes nothing.
+ *
+ * Moving: SQS's own StartMessageMoveTask where the service offers it (all of one DLQ, at the queue's pace),
+ * else receive → send to the source queue → delete from the DLQ. Send comes first: interrupted between the
+ * two, a message is in both queues and is processed once anyway (the processor's ledger update is
+ * conditional), never in neither.
+ */
+import {
+  ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ListMessageMoveTasksCommand,
+  ReceiveMessageCommand, SendMessageBatchCommand, StartMessageMoveTaskCommand, type Message, type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+
+/** What a DLQ read returns per message. `body` is the raw message (the envelope, which may hold PHI): print it only when asked. */
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly provider?: string;
+  readonly eventType?: string;
+  readonly dedupeKey?: string;
+  /** SQS ApproximateReceiveCount as this read saw it (this read included). */
+  readonly receiveCount: number;
+  /** SQS SentTimestamp (ISO). */
+  readonly sentAt?: string;
+  /** SQS ApproximateFirstReceiveTimestamp (ISO): the first delivery attempt, where SQS keeps it across the move to the DLQ. */
+  readonly firstReceiveAt?: string;
+  readonly body: string;
+}
+
+export interface QueueDepth {
+  readonly visible: number;
+  readonly inFlight: number;
+}
+
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
+  const out = await sqs.send(new GetQueueAttributesCommand({
+    QueueUrl: queueUrl,
+    AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+  }));
+  return {
+    visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+}
+
+export async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = out.Attributes?.QueueArn;
+  if (!arn) throw new Error('GetQueueAttributes returned no QueueArn');
+  return arn;
+}
+
+const iso = (epochMs: string | undefined): string | undefined => {
+  const n = Number(epochMs);
+  return epochMs !== undefined && Number.isFinite(n) && n > 0 ? new Date(n).toISOString() : undefined;
+};
+
+function attribute(message: Message, name: string): string | undefined {
+  return message.MessageAttributes?.[name]?.StringValue;
+}
+
+/** Attributes first; the envelope's own fields where a message has none (they are ids, not body content). */
+function describe(message: Message): DeadLetter {
+  let envelope: { provider?: unknown; eventType?: unknown; dedupeKey?: unknown } = {};
+  if (!message.MessageAttributes?.['dedupeKey']) {
+    try {
+      envelope = JSON.parse(message.Body ?? '') as typeof envelope;
+    } catch {
+      envelope = {};
+    }
+  }
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const provider = attribute(message, 'provider') ?? text(envelope.provider);
+  const eventType = attribute(message, 'eventType') ?? text(envelope.eventType);
+  const dedupeKey = attribute(message, 'dedupeKey') ?? text(envelope.dedupeKey);
+  const sentAt = iso(message.Attributes?.SentTimestamp);
+  const firstReceiveAt = iso(message.Attributes?.ApproximateFirstReceiveTimestamp);
+  return {
+    messageId: message.MessageId ?? '',
+    ...(provider !== undefined ? { provider } : {}),
+    ...(eventType !== undefined ? { eventType } : {}),
+    ...(dedupeKey !== undefined ? { dedupeKey } : {}),
+    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+    ...(sentAt ? { sentAt } : {}),
+    ...(firstReceiveAt ? { firstReceiveAt } : {}),
+    body: message.Body ?? '',
+  };
+}
+
+async function releaseAll(sqs: SQSClient, queueUrl: string, handles: readonly string[]): Promise<number> {
+  let failed = 0;
+  for (let i = 0; i < handles.length; i += 10) {
+    const batch = handles.slice(i, i + 10);
+    try {
+      const out = await sqs.send(new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map((handle, j) => ({ Id: String(j), ReceiptHandle: handle, VisibilityTimeout: 0 })),
+      }));
+      failed += out.Failed?.length ?? 0;
+    } catch {
+      failed += batch.length;
+    }
+  }
+  return failed;
+}
+
+export interface PeekOptions {
+  /** At most this many messages. */
+  readonly max: number;
+  /** How long a read message stays hidden if this tool dies before making it visible again. */
+  readonly visibilitySeconds: number;
+  /** Long-poll seconds per receive (1+ on AWS, which samples servers on short polls; 0 locally). */
+  readonly waitSeconds: number;
+  readonly progress?: (seen: number) => void;
+}
+
+/**
+ * Reads up to `max` messages without deleting any: each batch stays hidden while the read goes on (so the
+ * next receive returns others), and every message is made visible again at the end, also on errors.
+ * `released` is false when some could not be (they reappear after `visibilitySeconds`).
+ */
+export async function peekMessages(sqs: SQSClient, queueUrl: string, options: PeekOptions): Promise<{ messages: DeadLetter[]; released: boolean }> {
+  const byId = new Map<string, { letter: DeadLetter; handle: string }>();
+  let empty = 0;
+  try {
+    while (byId.size < options.max) {
+      const out = await sqs.send(new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(10, options.max - byId.size),
+        VisibilityTimeout: options.visibilitySeconds,
+        WaitTimeSeconds: options.waitSeconds,
+        AttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }));
+      const messages = out.Messages ?? [];
+      let fresh = 0;
+      for (const message of messages) {
+        if (!message.MessageId || !message.ReceiptHandle) continue;
+        if (!byId.has(message.MessageId)) fresh++;
+        byId.set(message.MessageId, { letter: describe(message), handle: message.ReceiptHandle });
+      }
+      options.progress?.(byId.size);
+      // Nothing new: the queue is read out (one more long poll on AWS, whose receives may miss servers).
+      if (fresh === 0 && ++empty >= (options.waitSeconds > 0 ? 2 : 1)) break;
+    }
+  } finally {
+    const failed = await releaseAll(sqs, queueUrl, [...byId.values()].map((v) => v.handle));
+    if (failed > 0) return { messages: [...byId.values()].map((v) => v.letter), released: false };
+  }
+  return { messages: [...byId.values()].map((v) => v.letter), released: true };
+}
+
+export type RedriveMethod = 'move-task' | 'receive-send-delete';
+
+export interface RedriveResult {
+  readonly method: RedriveMethod;
+  readonly moved: number;
+  /** Messages that could not be sent (they stay in the DLQ). */
+  readonly failed: number;
+  /** Why the move stopped early or failed, if it did. */
+  readonly problem?: string;
+  /** Why SQS's move task was not used, when it was wanted. */
+  readonly fallbackReason?: string;
+}
+
+export interface RedriveOptions {
+  readonly deadLetterQueueUrl: string;
+  readonly queueUrl: string;
+  /** Move at most this many (forces receive-send-delete: a move task moves the whole queue). */
+  readonly max?: number;
+  readonly waitSeconds: number;
+  /** Poll interval of the move task's progress. */
+  readonly pollMs: number;
+  readonly progress: (line: string) => void;
+}
+
+/** A move task that is already running on this DLQ: start none, say so. */
+export class MoveTaskRunning extends Error {
+  constructor(readonly moved: number, readonly toMove: number | undefined, readonly startedAt: string | undefined) {
+    super(`a message move task is already running on this DLQ (started ${startedAt ?? 'earlier'}, ${moved}${toMove !== undefined ? ` of ${toMove}` : ''} moved): wait for it, or cancel it (SQS console, or aws sqs cancel-message-move-task)`);
+    this.name = 'MoveTaskRunning';
+  }
+}
+
+/** Errors after which receive-send-delete would fail as well. */
+function fatal(error: unknown): boolean {
+  const name = (error as Error).name;
+  return name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue' || name === 'ResourceNotFoundException' ||
+    name === 'CredentialsProviderError' || name === 'MoveTaskRunning';
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function moveTask(sqs: SQSClient, options: RedriveOptions): Promise<RedriveResult> {
+  const [sourceArn, destinationArn] = await Promise.all([queueArn(sqs, options.deadLetterQueueUrl), queueArn(sqs, options.queueUrl)]);
+  const running = (await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 10 }))).Results?.find((t) => t.Status === 'RUNNING');
+  if (running) {
+    throw new MoveTaskRunning(running.ApproximateNumberOfMessagesMoved ?? 0, running.ApproximateNumberOfMessagesToMove, iso(String(running.StartedTimestamp)));
+  }
+  const started = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn }));
+  options.progress(`started an SQS message move task from the DLQ to the queue`);
+  let lastMoved = -1;
+  for (;;) {
+    await sleep(options.pollMs);
+    const tasks = (await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 10 }))).Results ?? [];
+    // Finished tasks may come back without their handle: the newest task is ours then.
+    const task = tasks.find((t) => t.TaskHandle !== undefined && t.TaskHandle === started.TaskHandle) ?? tasks[0];
+    if (!task) continue;
+    const moved = task.ApproximateNumberOfMessagesMoved ?? 0;
+    if (moved !== lastMoved) {
+      options.progress(`moved ${moved}${task.ApproximateNumberOfMessagesToMove !== undefined ? ` of ${task.ApproximateNumberOfMessagesToMove}` : ''} (${task.Status ?? 'RUNNING'})`);
+      lastMoved = moved;
+    }
+    if (task.Status === 'COMPLETED') return { method: 'move-task', moved, failed: 0 };
+    if (task.Status === 'FAILED' || task.Status === 'CANCELLED' || task.Status === 'CANCELLING') {
+      return { method: 'move-task', moved, failed: 0, problem: `the move task ended ${task.Status}${task.FailureReason ? `: ${task.FailureReason}` : ''}` };
+    }
+  }
+}
+
+function outgoingAttributes(message: Message): Record<string, MessageAttributeValue> | undefined {
+  const attributes: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    if (!value.DataType) continue;
+    attributes[name] = {
+      DataType: value.DataType,
+      ...(value.StringValue !== undefined ? { StringValue: value.StringValue } : {}),
+      ...(value.BinaryValue !== undefined ? { BinaryValue: value.BinaryValue } : {}),
+    };
+  }
+  return Object.keys(attributes).length > 0 ? attributes : undefined;
+}
+
+/** The visibility a message being moved gets: long enough for send + delete; if we die, it returns to the DLQ. */
+const MOVE_VISIBILITY_SECONDS = 60;
+
+async function receiveSendDelete(sqs: SQSClient, options: RedriveOptions, fallbackReason?: string): Promise<RedriveResult> {
+  const base = { method: 'receive-send-delete' as const, ...(fallbackReason ? { fallbackReason } : {}) };
+  const limit = options.max ?? Number.POSITIVE_INFINITY;
+  /** Ids of the copies sent to the source queue: one of them in the DLQ again means the processor still fails. */
+  const sentIds = new Set<string>();
+  /** DLQ messages already copied to the queue: when seen again (a failed delete), delete them, never send twice. */
+  const copied = new Set<string>();
+  /** Copied DLQ messages whose delete has not succeeded yet. */
+  const undeleted = new Set<string>();
+  let moved = 0;
+  let failed = 0;
+  let empty = 0;
+  while (moved < limit) {
+    const out = await sqs.send(new ReceiveMessageCommand({
+      QueueUrl: options.deadLetterQueueUrl,
+      MaxNumberOfMessages: Math.min(10, limit - moved),
+      VisibilityTimeout: MOVE_VISIBILITY_SECONDS,
+      WaitTimeSeconds: options.waitSeconds,
+      MessageAttributeNames: ['All'],
+    }));
+    const messages = (out.Messages ?? []).filter((m) => m.MessageId && m.ReceiptHandle);
+    if (messages.length === 0) {
+      if (++empty >= (options.waitSeconds > 0 ? 2 : 1)) break;
+      continue;
+    }
+    empty = 0;
+    const back = messages.filter((m) => sentIds.has(m.MessageId!));
+    if (back.length > 0) {
+      await releaseAll(sqs, options.deadLetterQueueUrl, messages.map((m) => m.ReceiptHandle!));
+      return {
+        ...base, moved, failed,
+        problem: `${back.length} of the messages moved in this run ${back.length === 1 ? 'is' : 'are'} back in the DLQ already: the processor still fails ${back.length === 1 ? 'it' : 'them'} (fix it first; see ops dlq list)`,
+      };
+    }
+    const toDelete = messages.filter((m) => copied.has(m.MessageId!));
+    const toSend = messages.filter((m) => !copied.has(m.MessageId!));
+    if (toSend.length > 0) {
+      const sent = await sqs.send(new SendMessageBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: toSend.map((m, i) => {
+          const attributes = outgoingAttributes(m);
+          return { Id: String(i), MessageBody: m.Body ?? '', ...(attributes ? { MessageAttributes: attributes } : {}) };
+        }),
+      }));
+      for (const ok of sent.Successful ?? []) {
+        const message = toSend[Number(ok.Id)];
+        if (!message) continue;
+        if (ok.MessageId) sentIds.add(ok.MessageId);
+        copied.add(message.MessageId!);
+        toDelete.push(message);
+        moved++;
+      }
+      const notSent = (sent.Failed ?? []).map((f) => toSend[Number(f.Id)]).filter((m): m is Message => m !== undefined);
+      if (notSent.length > 0) {
+        failed += notSent.length;
+        await releaseAll(sqs, options.deadLetterQueueUrl, notSent.map((m) => m.ReceiptHandle!));
+        if ((sent.Successful ?? []).length === 0) {
+          return { ...base, moved, failed, problem: `SendMessageBatch to the queue failed (${sent.Failed?.[0]?.Code ?? 'error'}); those messages stay in the DLQ` };
+        }
+      }
+    }
+    if (toDelete.length > 0) {
+      const deleted = await sqs.send(new DeleteMessageBatchCommand({
+        QueueUrl: options.deadLetterQueueUrl,
+        Entries: toDelete.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }));
+      for (const ok of deleted.Successful ?? []) undeleted.delete(toDelete[Number(ok.Id)]?.MessageId ?? '');
+      for (const bad of deleted.Failed ?? []) undeleted.add(toDelete[Number(bad.Id)]?.MessageId ?? '');
+    }
+    options.progress(`moved ${moved}${Number.isFinite(limit) ? ` of at most ${limit}` : ''}`);
+  }
+  if (undeleted.size > 0) {
+    return {
+      ...base, moved, failed,
+      problem: `${undeleted.size} moved message(s) could not be deleted from the DLQ: they reappear there within ${MOVE_VISIBILITY_SECONDS} s, and a second redrive sends them again, which is harmless (each event is processed once)`,
+    };
+  }
+  return { ...base, moved, failed };
+}
+
+/**
+ * Moves DLQ messages back to the source queue: SQS's move task unless `max` is given or the service does
+ * not offer it (then receive → send → delete, with the reason in `fallbackReason`).
+ */
+export async function redrive(sqs: SQSClient, options: RedriveOptions): Promise<RedriveResult> {
+  if (options.max !== undefined) return receiveSendDelete(sqs, options);
+  try {
+    return await moveTask(sqs, options);
+  } catch (error) {
+    if (fatal(error)) throw error;
+    const reason = `StartMessageMoveTask is not available here (${(error as Error).name})`;
+    options.progress(`${reason}: moving the messages one by one (receive, send to the queue, then delete)`);
+    return receiveSendDelete(sqs, options, reason);
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Signing-secret plumbing for `ops secret`: reading a new value without it touching argv or the terminal's
+ * echo, the secret's versions and stages, which secret recent requests matched (CloudWatch metrics when
+ * deployed, the local verifier's EMF log lines locally), and keeping the local secrets file in step.
+ * Secret values stay in memory: never printed, never in an error message.
+ */
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetSecretValueCommand, ListSecretVersionIdsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSecretsFile, writePrivate, type SecretPair } from '../scripts/local/runtime-files.ts';
+import { readFileArg, UsageError } from './args.ts';
+import type { Target } from './stack.ts';
+
+/** Options that would put a secret value on the command line: refused with a reason, not "unknown option". */
+const VALUE_OPTIONS = ['--value', '--secret', '--secret-value', '--new-secret'];
+
+export function refuseValueArguments(argv: readonly string[]): void {
+  for (const arg of argv) {
+    if (arg === '--') return;
+    const name = arg.split('=')[0]!;
+    if (VALUE_OPTIONS.includes(name)) {
+      throw new UsageError(`${name}: secret values are never taken as arguments (they land in shell history and process lists); pipe the value on stdin or give --value-file <path>`);
+    }
+  }
+}
+
+/** Strips one trailing newline (files and `echo` add one); refuses empty and multi-line values. */
+export function cleanValue(text: string, from: string): string {
+  const value = text.replace(/\r?\n$/, '');
+  if (value === '') throw new UsageError(`no secret value on ${from}: pipe it on stdin or give --value-file <path>`);
+  if (/[\r\n]/.test(value)) throw new UsageError(`the secret value on ${from} spans several lines; a signing secret is one line`);
+  return value;
+}
+
+async function readAllStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 65_536) throw new UsageError('the secret value on stdin is longer than 64 KiB');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads one line from the terminal with echo off (raw mode), so the value is neither shown nor kept in scrollback. */
+function promptHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    const done = (error?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') return done();
+        if (char === '\u0003' || char === '\u0004') return done(new UsageError('cancelled: no secret value was read'));
+        if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
+        else value += char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/** The new secret value: from --value-file, else stdin (piped, or typed at a hidden prompt). */
+export async function readNewValue(valueFile: string | undefined, providerId: string): Promise<string> {
+  if (valueFile !== undefined) return cleanValue(readFileArg(valueFile, '--value-file').toString('utf8'), `--value-file ${valueFile}`);
+  if (process.stdin.isTTY) return cleanValue(await promptHidden(`new signing secret for ${providerId} (not shown; Enter ends it): `), 'the prompt');
+  return cleanValue(await readAllStdin(), 'stdin');
+}
+
+export interface VersionInfo {
+  readonly id: string;
+  readonly stages: readonly string[];
+  readonly createdAt?: Date;
+  readonly lastAccessedAt?: Date;
+}
+
+/** Versions that carry a staging label, newest first. */
+export async function listVersions(client: SecretsManagerClient, secretId: string): Promise<VersionInfo[]> {
+  const versions: VersionInfo[] = [];
+  let token: string | undefined;
+  do {
+    const out = await client.send(new ListSecretVersionIdsCommand({ SecretId: secretId, ...(token ? { NextToken: token } : {}) }));
+    for (const v of out.Versions ?? []) {
+      if (!v.VersionId || (v.VersionStages ?? []).length === 0) continue;
+      versions.push({
+        id: v.VersionId,
+        stages: v.VersionStages ?? [],
+        ...(v.CreatedDate ? { createdAt: v.CreatedDate } : {}),
+        ...(v.LastAccessedDate ? { lastAccessedAt: v.LastAccessedDate } : {}),
+      });
+    }
+    token = out.NextToken;
+  } while (token);
+  return versions.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+}
+
+/** The value and creation date of a stage, or undefined when no version carries it. */
+export async function stageValue(client: SecretsManagerClient, secretId: string, stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<{ value: string; versionId?: string; createdAt?: Date } | undefined> {
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
+    return { value: out.SecretString ?? '', ...(out.VersionId ? { versionId: out.VersionId } : {}), ...(out.CreatedDate ? { createdAt: out.CreatedDate } : {}) };
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException' && stage === 'AWSPREVIOUS') return undefined;
+    // No AWSCURRENT at all means the secret itself is missing or was never set: let the caller say so.
+    throw error;
+  }
+}
+
+export interface MatchCounts {
+  readonly hours: number;
+  readonly current: number;
+  readonly previous: number;
+  readonly previousAfterGrace: number;
+  readonly signatureFailures: number;
+  /** Where the counts come from. */
+  readonly source: string;
+}
+
+const METRICS = {
+  current: 'SecretCurrentMatched',
+  previous: 'SecretPreviousMatched',
+  previousAfterGrace: 'PreviousSecretAfterGrace',
+  signatureFailures: 'SignatureFailure',
+} as const;
+
+type CountKey = keyof typeof METRICS;
+
+/**
+ * How many of the provider's requests in the last `hours` matched the current secret, the previous one,
+ * the previous one after its grace window, or none. Deployed: CloudWatch (namespace WebhookReceiver,
+ * dimension provider). Local: the EMF lines in the verifier's log. Undefined with a reason when neither
+ * can be read.
+ */
+export async function recentMatches(target: Target, hours: number): Promise<MatchCounts | { unavailable: string }> {
+  if (target.local) return localMatches(join(target.local.stateDir, 'logs', 'verifier.log'), target.providerId, hours);
+  const client = new CloudWatchClient(target.client('cloudwatch'));
+  const end = new Date();
+  const start = new Date(end.getTime() - hours * 3_600_000);
+  try {
+    const out = await client.send(new GetMetricDataCommand({
+      StartTime: start,
+      EndTime: end,
+      MetricDataQueries: (Object.keys(METRICS) as CountKey[]).map((key) => ({
+        Id: key.toLowerCase(),
+        MetricStat: {
+          Metric: { Namespace: 'WebhookReceiver', MetricName: METRICS[key], Dimensions: [{ Name: 'provider', Value: target.providerId }] },
+          Period: 300,
+          Stat: 'Sum',
+        },
+      })),
+    }));
+    const sum = (key: CountKey) => (out.MetricDataResults ?? []).find((r) => r.Id === key.toLowerCase())?.Values?.reduce((a, b) => a + b, 0) ?? 0;
+    return {
+      hours, current: sum('current'), previous: sum('previous'), previousAfterGrace: sum('previousAfterGrace'), signatureFailures: sum('signatureFailures'),
+      source: 'CloudWatch metrics',
+    };
+  } catch (error) {
+    return { unavailable: `CloudWatch metrics could not be read (${(error as Error).name})` };
+  } finally {
+    client.destroy();
+  }
+}
+
+const LOG_TAIL_BYTES = 32 * 1024 * 1024;
+
+/** Sums the verifier's EMF metric lines (what CloudWatch would ingest) for one provider. */
+export function localMatches(logFile: string, providerId: string, hours: number, now = Date.now()): MatchCounts | { unavailable: string } {
+  let text: string;
+  try {
+    const fd = openSync(logFile, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const length = Math.min(size, LOG_TAIL_BYTES);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      text = buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return { unavailable: `no verifier log yet (${logFile})` };
+  }
+  const since = now - hours * 3_600_000;
+  const counts: Record<CountKey, number> = { current: 0, previous: 0, previousAfterGrace: 0, signatureFailures: 0 };
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{"_aws"')) continue;
+    let record: Record<string, unknown> & { _aws?: { Timestamp?: number } };
+    try {
+      record = JSON.parse(line) as typeof record;
+    } catch {
+      continue;
+    }
+    if (record['provider'] !== providerId || (record._aws?.Timestamp ?? 0) < since) continue;
+    for (const key of Object.keys(METRICS) as CountKey[]) {
+      const value = record[METRICS[key]];
+      if (typeof value === 'number') counts[key] += value;
+    }
+  }
+  return { hours, ...counts, source: 'the local verifier log (EMF metric lines)' };
+}
+
+/**
+ * Locally, the secrets file is what the runner seeds its Secrets Manager from (at start and when the file
+ * changes): after a change through the API, write the same pair there, so that a restart, `ops send` and
+ * anything that signs from the file agree with the store. The runner sees nothing to change.
+ */
+export function mirrorToSecretsFile(target: Target, pair: SecretPair): string | undefined {
+  if (!target.local) return undefined;
+  const path = target.local.runtime.secretsFile;
+  const secrets = { ...readSecretsFile(path) };
+  secrets[target.providerId] = pair;
+  writePrivate(path, `${JSON.stringify(secrets, null, 2)}\n`);
+  return path;
+}
