@@ -12,8 +12,9 @@ import { tracer } from './observability.ts';
 /**
  * Bounded waits: the strictest sender gives up after 10 s, so a hung connection must fail (and be retried
  * by the SDK, 3 attempts in all) well before that rather than hold the request until the Lambda timeout.
+ * `throwOnRequestTimeout`: without it the handler only logs a warning when the request timeout passes.
  */
-const clientConfig = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } };
+const clientConfig = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_500, throwOnRequestTimeout: true } };
 
 export const dynamodb = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new DynamoDBClient(clientConfig));
 export const sqs = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SQSClient(clientConfig));

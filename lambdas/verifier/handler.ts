@@ -42,7 +42,9 @@ async function verifyWebhook(event: APIGatewayProxyEventV2, _context: Context): 
   }
 }
 
-export const handler = middy(verifyWebhook)
+// If the Lambda timeout is about to pass anyway, answer 503 (the sender retries) rather than let middy's
+// timeout error escape as a 500.
+export const handler = middy(verifyWebhook, { timeoutEarlyResponse: () => answers.unavailable() })
   .use(captureLambdaHandler(tracer))
   // logEvent false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event carries the body and signature headers.
   .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))

@@ -228,3 +228,18 @@ describe('error logs', () => {
     expect(output.lines.filter((l) => l.includes(ECHOED))).toEqual([]);
   });
 });
+
+describe('a dependency that hangs until the Lambda timeout', () => {
+  it('answers 503 (the sender retries), never a 500 from the timeout path, and never 2xx', async () => {
+    // Prepare: SendMessage never answers; the invocation has 300 ms left.
+    sqs.on(SendMessageCommand).callsFake(() => new Promise(() => undefined));
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 300 };
+
+    // Act
+    const answer = await handler(sully(), context);
+
+    // Assess
+    expect(answer.statusCode).toBe(503);
+    expect(JSON.parse(answer.body)).toEqual({ error: 'unavailable' });
+  });
+});
