@@ -9,24 +9,14 @@ import { eventPartitions } from '../../lambdas/shared/ledger-keys.ts';
 import { parseOptions } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { providerIds, requireProvider } from '../providers.ts';
+import { toRecord, type LedgerRecord } from '../ledger.ts';
 import { failureMessage, resolveTarget, targetChoice, targetHelp, TARGET_OPTIONS, whereOf } from '../stack.ts';
 
 /** What is listed; everything else in the item (hashes, tokens, keys) stays unread. */
 const FIELDS = ['dedupeKey', 'eventType', 'status', 'receivedAt', 'enqueuedAt', 'processedAt', 'attempts', 'outcome', 'lastError'] as const;
 
-export interface LedgerEntry {
-  readonly dedupeKey: string;
-  readonly eventType?: string;
-  readonly status?: string;
-  readonly receivedAt?: string;
-  readonly enqueuedAt?: string;
-  readonly processedAt?: string;
-  readonly attempts?: number;
-  /** The processor's outcome: applied, stale-ignored, accepted-not-processed, unknown-event-type. */
-  readonly outcome?: string;
-  /** A short error summary the processor wrote (never a body). */
-  readonly lastError?: string;
-}
+/** An entry as listed: the projected subset of ops/ledger.ts's record. */
+export type LedgerEntry = LedgerRecord;
 
 const usage = `usage: ops events --provider <id> [--local] [--json] [--stack <name>] [--region <region>]
 
@@ -46,19 +36,8 @@ examples:
   npm run -s ops -- events --provider sully --local
   AWS_PROFILE=prod npm run -s ops -- events --provider stripe --stack WebhookReceiver-prod --json`;
 
-function text(value: AttributeValue | undefined): string | undefined {
-  return value?.S;
-}
-
 export function toEntry(item: Record<string, AttributeValue>): LedgerEntry {
-  const attempts = item['attempts']?.N;
-  const entry: Record<string, string | number> = { dedupeKey: text(item['dedupeKey']) ?? text(item['sk']) ?? '' };
-  for (const field of ['eventType', 'status', 'receivedAt', 'enqueuedAt', 'processedAt', 'outcome', 'lastError'] as const) {
-    const value = text(item[field]);
-    if (value !== undefined) entry[field] = value;
-  }
-  if (attempts !== undefined) entry['attempts'] = Number(attempts);
-  return entry as unknown as LedgerEntry;
+  return toRecord(item['dedupeKey']?.S ?? item['sk']?.S ?? '', item);
 }
 
 /** Every entry of the provider: one paginated Query per shard, all shards at once. */
