@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback.ts';
 
 interface StoredObject {
   readonly bytes: Buffer;
@@ -51,17 +51,12 @@ export class S3StandIn {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.#endpoint = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.#endpoint = await listenOnLoopback(this.#server);
     return this.#endpoint;
   }
 
   stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+    return closeServer(this.#server);
   }
 
   createBucket(name: string): void {

@@ -18,6 +18,7 @@ import { createSqsServer } from 'local-aws-sqs';
 import { S3StandIn } from './s3-stand-in.ts';
 import { SecretsManagerStandIn } from './secrets-manager-stand-in.ts';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './settings.ts';
+import { closeServer, listenOnLoopback } from './loopback.ts';
 
 export interface Service {
   readonly endpoint: string;
@@ -29,10 +30,6 @@ export function clientConfig(endpoint: string) {
   return { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 };
 }
 
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections?.();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 type DynaliteFactory = (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
 
@@ -42,11 +39,7 @@ export async function startDynalite(path: string | undefined): Promise<Service> 
   const moduleName: string = 'dynalite';
   const { default: dynalite } = (await import(moduleName)) as { default: DynaliteFactory };
   const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const endpoint = await listenOnLoopback(server);
   return { endpoint, stop: () => closeServer(server) };
 }
 
