@@ -20,7 +20,8 @@ export type VerifierMetricName =
 export type ProcessorMetricName =
   | 'Processed' | 'DuplicateDelivery' | 'UnknownEventType' | 'ProcessingFailure' | 'StaleEventIgnored';
 
-export function verifierMetric(name: VerifierMetricName, providerId: string, period = Duration.minutes(5)): cloudwatch.Metric {
+/** A per-provider custom metric (EMF, dimension `provider` only), summed over the period. */
+function providerMetric(name: string, providerId: string, period: Duration): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName: name,
@@ -30,12 +31,10 @@ export function verifierMetric(name: VerifierMetricName, providerId: string, per
   });
 }
 
+export function verifierMetric(name: VerifierMetricName, providerId: string, period = Duration.minutes(5)): cloudwatch.Metric {
+  return providerMetric(name, providerId, period);
+}
+
 export function processorMetric(name: ProcessorMetricName, providerId: string, period = Duration.minutes(5)): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: name,
-    dimensionsMap: { provider: providerId },
-    statistic: cloudwatch.Stats.SUM,
-    period,
-  });
+  return providerMetric(name, providerId, period);
 }
