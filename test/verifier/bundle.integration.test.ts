@@ -18,6 +18,7 @@ import { apiEvent, lambdaContext } from './support/requests.ts';
 import { motoSecrets } from './support/secrets.ts';
 import { SECRETS, signPairs } from './support/signers.ts';
 import { adminClientConfig, createLedgerTable, motoOnPath, startDynalite, startMoto, startSqs, type StandIn } from './support/stand-ins.ts';
+import { setVerifierEnvironment } from './support/environment.ts';
 
 const HAS_MOTO = motoOnPath();
 if (!HAS_MOTO) console.warn('[test/verifier] moto_server is not on PATH: the bundled-handler test is SKIPPED (it needs Secrets Manager).');
@@ -57,21 +58,10 @@ describe.skipIf(!HAS_MOTO)('the esbuild bundle of lambdas/verifier/handler.ts', 
     sqs = new SQSClient(adminClientConfig(sqsServer.endpoint));
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'sully-events' }))).QueueUrl!;
     const secretArn = await motoSecrets(moto.endpoint).create('sully', SECRETS.sully.current);
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL_DYNAMODB: dynaliteServer.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
-      AWS_ENDPOINT_URL_S3: moto.endpoint,
-      PROVIDERS_CONFIG: JSON.stringify({ sully: { secretArn, queueUrl } }),
-      LEDGER_TABLE: 'ledger',
-      CLAIM_CHECK_BUCKET: 'claim-checks',
-      POWERTOOLS_SERVICE_NAME: 'verifier',
-      POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
+    setVerifierEnvironment({
+      endpoints: { dynamodb: dynaliteServer.endpoint, sqs: sqsServer.endpoint, secretsManager: moto.endpoint, s3: moto.endpoint },
+      providers: { sully: { secretArn, queueUrl } },
     });
-    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'POWERTOOLS_DEV', 'POWERTOOLS_METRICS_DISABLED']) delete process.env[name];
     output = captureOutput();
     ({ handler } = (await import(pathToFileURL(outfile).href)) as { handler: typeof handler });
   });

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { captureOutput, metricTotals, type Captured } from './support/output.ts';
 import { apiEvent, lambdaContext } from './support/requests.ts';
 import { SECRETS, signPairs } from './support/signers.ts';
+import { setVerifierEnvironment } from './support/environment.ts';
 
 const SULLY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sully-AbCdEf';
 const STRIPE_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-AbCdEf';
@@ -56,25 +57,14 @@ const awsError = <T extends Error>(ErrorType: new (options: { message: string; $
   new ErrorType({ message: `failure mentioning ${ECHOED}`, $metadata: { httpStatusCode: 400, requestId: 'req-1' } });
 
 beforeAll(async () => {
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    // Mocks answer every call; should one slip through, it must fail locally, never reach AWS.
-    AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
-    AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9',
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
-    AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
-    PROVIDERS_CONFIG: JSON.stringify({
+  // Mocks answer every call; should one slip through, it must fail locally, never reach AWS.
+  setVerifierEnvironment({
+    endpoints: { dynamodb: 'http://127.0.0.1:9', sqs: 'http://127.0.0.1:9', secretsManager: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9' },
+    providers: {
       sully: { secretArn: SULLY_ARN, queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/sully' },
       stripe: { secretArn: STRIPE_ARN, queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/stripe' },
-    }),
-    LEDGER_TABLE: 'ledger',
-    CLAIM_CHECK_BUCKET: 'claim-checks',
-    POWERTOOLS_SERVICE_NAME: 'verifier',
-    POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
+    },
   });
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'POWERTOOLS_DEV', 'POWERTOOLS_METRICS_DISABLED']) delete process.env[name];
   output = captureOutput();
   ({ handler } = (await import('../../lambdas/verifier/handler.ts')) as unknown as { handler: typeof handler });
 });

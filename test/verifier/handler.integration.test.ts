@@ -17,6 +17,7 @@ import { apiEvent, lambdaContext } from './support/requests.ts';
 import { SECRETS, signGithub, signPairs, signStandardWebhooks } from './support/signers.ts';
 import { mockedSecrets, motoSecrets, type SecretStore } from './support/secrets.ts';
 import { adminClientConfig, createLedgerTable, motoOnPath, startDynalite, startMoto, startSqs, type StandIn } from './support/stand-ins.ts';
+import { setVerifierEnvironment } from './support/environment.ts';
 
 const HAS_MOTO = motoOnPath();
 if (!HAS_MOTO) {
@@ -134,30 +135,23 @@ beforeAll(async () => {
   };
   for (const pair of Object.values(SECRETS)) sensitive.push(...Object.values(pair));
 
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_DYNAMODB: dynaliteServer.endpoint,
-    AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: moto?.endpoint ?? NOWHERE,
-    AWS_ENDPOINT_URL_S3: moto?.endpoint ?? NOWHERE,
-    PROVIDERS_CONFIG: JSON.stringify({
+  setVerifierEnvironment({
+    endpoints: { dynamodb: dynaliteServer.endpoint, sqs: sqsServer.endpoint, secretsManager: moto?.endpoint ?? NOWHERE, s3: moto?.endpoint ?? NOWHERE },
+    providers: {
       sully: { secretArn: arns.sully, queueUrl: queues.sully },
       github: { secretArn: arns.github, queueUrl: queues.github },
       stripe: { secretArn: arns.stripe, queueUrl: lateQueueUrl },
       'standard-webhooks': { secretArn: arns.sw, queueUrl: queues['standard-webhooks'] },
-    }),
-    LEDGER_TABLE: TABLE,
-    CLAIM_CHECK_BUCKET: BUCKET,
-    MAX_BODY_BYTES: String(MAX_BODY_BYTES),
-    POWERTOOLS_SERVICE_NAME: 'verifier',
-    POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
-    // The most talkative settings an operator could choose: still nothing sensitive may be logged.
-    POWERTOOLS_LOG_LEVEL: 'DEBUG',
-    POWERTOOLS_LOGGER_LOG_EVENT: 'true',
+    },
+    ledgerTable: TABLE,
+    claimCheckBucket: BUCKET,
+    extra: {
+      MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      // The most talkative settings an operator could choose: still nothing sensitive may be logged.
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      POWERTOOLS_LOGGER_LOG_EVENT: 'true',
+    },
   });
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'POWERTOOLS_DEV', 'POWERTOOLS_METRICS_DISABLED']) delete process.env[name];
 
   output = captureOutput();
   // Configuration is read when the module loads: import only now that the environment is set.

@@ -15,6 +15,7 @@ import { apiEvent, lambdaContext } from './support/requests.ts';
 import { motoSecrets } from './support/secrets.ts';
 import { SECRETS, signPairs } from './support/signers.ts';
 import { adminClientConfig, createLedgerTable, motoOnPath, startMoto, startSqs, type StandIn } from './support/stand-ins.ts';
+import { setVerifierEnvironment } from './support/environment.ts';
 
 const HAS_MOTO = motoOnPath();
 if (!HAS_MOTO) console.warn('[test/verifier] moto_server is not on PATH: the warm-path call budget tests are SKIPPED.');
@@ -58,21 +59,10 @@ describe.skipIf(!HAS_MOTO)('warm-path AWS call budget (ledger in moto, queue in 
     sqs = new SQSClient(adminClientConfig(sqsServer.endpoint));
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'sully-events' }))).QueueUrl!;
     const secretArn = await motoSecrets(moto.endpoint).create('sully', SECRETS.sully.current);
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL_DYNAMODB: moto.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
-      AWS_ENDPOINT_URL_S3: moto.endpoint,
-      PROVIDERS_CONFIG: JSON.stringify({ sully: { secretArn, queueUrl } }),
-      LEDGER_TABLE: 'ledger',
-      CLAIM_CHECK_BUCKET: 'claim-checks',
-      POWERTOOLS_SERVICE_NAME: 'verifier',
-      POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
+    setVerifierEnvironment({
+      endpoints: { dynamodb: moto.endpoint, sqs: sqsServer.endpoint, secretsManager: moto.endpoint, s3: moto.endpoint },
+      providers: { sully: { secretArn, queueUrl } },
     });
-    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'POWERTOOLS_DEV', 'POWERTOOLS_METRICS_DISABLED']) delete process.env[name];
     output = captureOutput();
     ({ handler } = (await import('../../lambdas/verifier/handler.ts')) as unknown as { handler: typeof handler });
     calls = countCalls(await import('../../lambdas/shared/aws-clients.ts'));
