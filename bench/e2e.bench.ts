@@ -8,11 +8,14 @@
  *    increasing concurrency. Per level: webhooks/s (2xx answers per second), p50/p99/max latency, non-2xx
  *    answers, and after the queues drain, losses (accepted but not processed exactly once), plus the CPU the
  *    runner process (stand-ins + functions) and the load generator spent per webhook.
- * 2. Bundles: the verifier built as deploy builds it (scripts/local/build.ts options) against
- *    bench/e2e/sdk-baseline.ts (the same three clients and commands, same options), and diagnosis bundles
- *    without the Powertools tracer and/or the S3 client (bench/e2e/stub-*.ts); sizes, the largest packages
- *    in the verifier, and cold import times: each bundle imported in fresh node processes, interleaved runs,
- *    median, with --enable-source-maps as the deployed functions run and without.
+ * 2. Bundles: the verifier built as the stack builds it (lib/bundling.ts: split into lazily imported
+ *    chunks) against bench/e2e/sdk-baseline.ts (the same three clients and commands) bundled as any
+ *    function would bundle it (one file), the same baseline split like the verifier, and diagnosis bundles:
+ *    the verifier with Powertools Tracer (bench/e2e/verifier-with-tracer.ts) and as one file (S3 client in
+ *    the cold start). Sizes of the cold-start
+ *    code (entry + static chunks) and of all files, the largest packages in the verifier's cold start, and
+ *    cold import times: each bundle imported in fresh node processes, interleaved runs, median, with
+ *    --enable-source-maps as the deployed functions run and without.
  * 3. AWS calls per new event, per duplicate, and per claim-checked event, counted by the fault-injection
  *    proxies (LOCAL_FAULTS=1, everything up) of a second stack.
  *
@@ -20,13 +23,14 @@
  * BENCH_E2E_VERIFIER_CONCURRENCY (default 4, the runner's default), BENCH_E2E_IMPORT_RUNS (default 11), BENCH_E2E_SKIP
  * (comma list of throughput, bundles, calls).
  */
-import { build, stop, type Metafile } from 'esbuild';
+import { build, stop, type BuildOptions, type Metafile } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundleOptions, HANDLER_ENTRIES } from '../scripts/local/build.ts';
+import { bundleSizes, coldStartFiles, ENTRY_FILE, lambdaBundleOptions } from '../lib/bundling.ts';
+import { HANDLER_ENTRIES } from '../scripts/local/build.ts';
 import { runtimeEnvironment, verifierEnvironment } from '../scripts/local/environment.ts';
 import { CLAIM_CHECK_BUCKET, LEDGER_TABLE, loadAppConfig, PROJECT_ROOT } from '../scripts/local/settings.ts';
 import { eventually } from '../test/e2e/support/local-stack.ts';
@@ -189,23 +193,24 @@ async function throughput(): Promise<Record<string, unknown>> {
 // ---------------------------------------------------------------------------------------------------------
 // 2. Bundles and cold import
 
-const STUB_TRACER = join(PROJECT_ROOT, 'bench', 'e2e', 'stub-tracer.ts');
-const STUB_S3 = join(PROJECT_ROOT, 'bench', 'e2e', 'stub-client-s3.ts');
-
 interface BundleSpec {
   readonly key: string;
   readonly label: string;
   readonly entry: string;
-  readonly stubTracer?: boolean;
-  readonly stubS3?: boolean;
+  /** Changes to lib/bundling.ts's options for this row. */
+  readonly options?: Partial<Omit<BuildOptions, 'metafile'>>;
 }
+
+const SDK_BASELINE = join(PROJECT_ROOT, 'bench', 'e2e', 'sdk-baseline.ts');
+/** Any function's bundle: one file. */
+const PLAIN = { splitting: false } as const;
 
 const BUNDLES: readonly BundleSpec[] = [
   { key: 'verifier', label: 'verifier (as deployed)', entry: HANDLER_ENTRIES.verifier },
-  { key: 'baseline', label: 'SDK-only baseline (DynamoDB, SQS, Secrets Manager)', entry: join(PROJECT_ROOT, 'bench', 'e2e', 'sdk-baseline.ts') },
-  { key: 'verifier-no-tracer', label: 'diagnosis: verifier without Powertools Tracer', entry: HANDLER_ENTRIES.verifier, stubTracer: true },
-  { key: 'verifier-no-s3', label: 'diagnosis: verifier without the S3 client', entry: HANDLER_ENTRIES.verifier, stubS3: true },
-  { key: 'verifier-no-tracer-no-s3', label: 'diagnosis: verifier without both', entry: HANDLER_ENTRIES.verifier, stubTracer: true, stubS3: true },
+  { key: 'baseline', label: 'SDK-only baseline (3 clients, one file)', entry: SDK_BASELINE, options: PLAIN },
+  { key: 'baseline-split', label: 'SDK-only baseline, split like the verifier', entry: SDK_BASELINE },
+  { key: 'verifier-with-tracer', label: 'diagnosis: verifier + Powertools Tracer', entry: join(PROJECT_ROOT, 'bench', 'e2e', 'verifier-with-tracer.ts') },
+  { key: 'verifier-one-file', label: 'diagnosis: verifier not split (S3 in cold start)', entry: HANDLER_ENTRIES.verifier, options: { splitting: false } },
 ];
 
 /** The package a bundled input belongs to (`@scope/name`, `name`, or `project` for our own sources). */
@@ -216,10 +221,13 @@ function packageOf(input: string): string {
   return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
 }
 
-function topPackages(metafile: Metafile, outfile: string, count = 12): { package: string; kb: number }[] {
-  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith(outfile.split('/').slice(-2).join('/')))?.[1];
+/** The largest packages in the files a cold start loads. */
+function topPackages(metafile: Metafile, coldStartFiles: ReadonlySet<string>, count = 12): { package: string; kb: number }[] {
   const sizes = new Map<string, number>();
-  for (const [input, info] of Object.entries(output?.inputs ?? {})) sizes.set(packageOf(input), (sizes.get(packageOf(input)) ?? 0) + info.bytesInOutput);
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    if (!coldStartFiles.has(file)) continue;
+    for (const [input, info] of Object.entries(output.inputs)) sizes.set(packageOf(input), (sizes.get(packageOf(input)) ?? 0) + info.bytesInOutput);
+  }
   return [...sizes].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, bytes]) => ({ package: name, kb: Math.round(bytes / 102.4) / 10 }));
 }
 
@@ -243,22 +251,12 @@ async function bundles(): Promise<Record<string, unknown>> {
   log('\n== bundles: sizes and cold import ==');
   const dir = mkdtempSync(join(os.tmpdir(), 'bench-e2e-bundles-'));
   try {
-    const built: Record<string, { file: string; bytes: number; metafile: Metafile }> = {};
+    const built: Record<string, { file: string; bytes: number; totalBytes: number; metafile: Metafile }> = {};
     for (const spec of BUNDLES) {
-      const outfile = join(dir, spec.key, 'index.mjs');
-      const result = await build({
-        ...bundleOptions(spec.entry, outfile),
-        metafile: true,
-        logLevel: 'error',
-        plugins: spec.stubTracer || spec.stubS3 ? [{
-          name: 'diagnosis-stubs',
-          setup(b) {
-            if (spec.stubTracer) b.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, () => ({ path: STUB_TRACER }));
-            if (spec.stubS3) b.onResolve({ filter: /^@aws-sdk\/client-s3$/ }, () => ({ path: STUB_S3 }));
-          },
-        }] : [],
-      });
-      built[spec.key] = { file: outfile, bytes: statSync(outfile).size, metafile: result.metafile };
+      const outdir = join(dir, spec.key);
+      const result = await build({ ...lambdaBundleOptions(spec.entry, outdir), ...spec.options, logLevel: 'error' });
+      const sizes = bundleSizes(result.metafile);
+      built[spec.key] = { file: join(outdir, ENTRY_FILE), bytes: sizes.coldStartBytes, totalBytes: sizes.totalBytes, metafile: result.metafile };
     }
     await stop();
 
@@ -293,6 +291,7 @@ async function bundles(): Promise<Record<string, unknown>> {
         label: spec.label,
         kb: kb(built[spec.key]!.bytes),
         bytes: built[spec.key]!.bytes,
+        totalKb: kb(built[spec.key]!.totalBytes),
         importMedianMs: { withSourceMaps: Math.round(withMaps * 10) / 10, withoutSourceMaps: Math.round(plain * 10) / 10 },
         heapAfterImportMb: Math.round(median(heap[spec.key]!) * 10) / 10,
         samplesMs: { withSourceMaps: samples['sourceMaps']![spec.key]!, withoutSourceMaps: samples['plain']![spec.key]! },
@@ -301,17 +300,22 @@ async function bundles(): Promise<Record<string, unknown>> {
     const row = (key: string) => rows.find((r) => r.key === key)!;
     const ratio = (key: string, mode: 'withSourceMaps' | 'withoutSourceMaps') => Math.round((row(key).importMedianMs[mode] / row('baseline').importMedianMs[mode]) * 100) / 100;
     for (const r of rows) {
-      log(`${r.label.padEnd(52)} ${String(r.kb).padStart(7)} KB · import ${String(r.importMedianMs.withSourceMaps).padStart(6)} ms with source maps ` +
+      log(`${r.label.padEnd(52)} ${String(r.kb).padStart(7)} KB cold start (${String(r.totalKb).padStart(6)} KB in all) · import ${String(r.importMedianMs.withSourceMaps).padStart(6)} ms with source maps ` +
         `(${ratio(r.key, 'withSourceMaps')}×), ${String(r.importMedianMs.withoutSourceMaps).padStart(6)} ms without (${ratio(r.key, 'withoutSourceMaps')}×) · heap ${r.heapAfterImportMb} MB`);
     }
-    const top = topPackages(built['verifier']!.metafile, built['verifier']!.file);
-    log(`largest packages in the verifier bundle: ${top.map((p) => `${p.package} ${p.kb} KB`).join(', ')}`);
+    const top = topPackages(built['verifier']!.metafile, coldStartFiles(built['verifier']!.metafile));
+    log(`largest packages in the verifier's cold start: ${top.map((p) => `${p.package} ${p.kb} KB`).join(', ')}`);
     const verifierRatio = ratio('verifier', 'withSourceMaps');
+    const sameOptions = (mode: 'withSourceMaps' | 'withoutSourceMaps') => Math.round((row('verifier').importMedianMs[mode] / row('baseline-split').importMedianMs[mode]) * 100) / 100;
+    log(`verifier against the baseline with the same options (what the verifier adds to the same SDK, split the same way): ` +
+      `${sameOptions('withSourceMaps')}× with source maps, ${sameOptions('withoutSourceMaps')}× without`);
     return {
-      esbuild: 'scripts/local/build.ts bundleOptions (NodejsFunction: node24 target, ESM, minified, keepNames, source maps, SDK bundled)',
+      esbuild: 'lib/bundling.ts lambdaBundleOptions (node24, ESM, split, minified, keepNames, source maps, SDK bundled); the baseline row: one file',
+      sizes: 'kb: the cold-start code (entry + statically imported chunks, no source maps); totalKb: every .mjs of the bundle',
       importRuns: IMPORT_RUNS,
       rows,
       ratios: Object.fromEntries(rows.map((r) => [r.key, { withSourceMaps: ratio(r.key, 'withSourceMaps'), withoutSourceMaps: ratio(r.key, 'withoutSourceMaps') }])),
+      verifierAgainstSameOptionsBaseline: { withSourceMaps: sameOptions('withSourceMaps'), withoutSourceMaps: sameOptions('withoutSourceMaps') },
       verifierTopPackages: top,
       targets: { maxKb: TARGETS.verifierBundleKb, maxImportRatio: TARGETS.importRatio },
       met: { size: row('verifier').kb <= TARGETS.verifierBundleKb, importTime: verifierRatio <= TARGETS.importRatio && ratio('verifier', 'withoutSourceMaps') <= TARGETS.importRatio },

@@ -12,8 +12,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dynamodb, s3 } from '../shared/aws-clients.ts';
-import { logger, metrics, tracer } from '../shared/observability.ts';
+import { dynamodb } from '../shared/aws-clients.ts';
+import { logger, metrics } from '../shared/observability.ts';
+import { s3 } from '../shared/s3-client.ts';
+import { traced, tracer } from '../shared/tracing.ts';
 import { s3ClaimCheckReader } from './claim-check-reader.ts';
 import { readProcessorSettings } from './config.ts';
 import { processorFor, processors } from './handlers/index.ts';
@@ -29,6 +31,10 @@ if (settings.failEventTypes.size > 0) {
   // Visible on every cold start: the drill knob must never stay set by accident.
   logger.warn('failure drill active: these event types fail on purpose', { failEventTypes: [...settings.failEventTypes].join(',') });
 }
+
+// X-Ray subsegments for every SDK call of the processor (the verifier leaves them out: lambdas/shared/tracing.ts).
+traced(dynamodb);
+traced(s3);
 
 const processRecord = createRecordProcessor({
   config: settings,

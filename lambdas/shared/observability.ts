@@ -1,19 +1,16 @@
 /**
- * The one Powertools Logger, Metrics and Tracer of a function. The service name comes from
- * POWERTOOLS_SERVICE_NAME (`verifier`, `processor-<id>`), the namespace from POWERTOOLS_METRICS_NAMESPACE.
+ * The one Powertools Logger and Metrics of a function (the processors' Tracer is in tracing.ts). The service
+ * name comes from POWERTOOLS_SERVICE_NAME (`verifier`, `processor-<id>`), the namespace from POWERTOOLS_METRICS_NAMESPACE.
  *
  * PHI rule for every caller: log ids, event types, sizes and outcomes; never a body, a signature, a header
  * value or a secret. `errorFields` is the only way errors should reach a log line.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
 export { MetricUnit };
 
 export const logger = new Logger();
-
-export const tracer = new Tracer();
 
 // Powertools' own warnings ("No application metrics to publish") go through the logger, as JSON.
 export const metrics = new Metrics({ logger });

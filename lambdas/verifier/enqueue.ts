@@ -2,7 +2,6 @@
  * Puts a verified event on its provider's queue as the envelope of docs/architecture.md; a body too large
  * for an SQS message goes to the claim-check bucket first and the message carries the pointer.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { inlineBody, type ClaimCheck, type Envelope } from '../shared/envelope.ts';
@@ -81,10 +80,13 @@ export function claimCheckKey(provider: string, receivedAt: number, dedupeKey: s
   return `${provider}/${day}/${createHash('sha256').update(dedupeKey).digest('hex')}`;
 }
 
+/** Stores a body as the object `key` of the claim-check bucket (claim-check-store.ts). */
+export type ClaimCheckStore = (bucket: string, key: string, body: Uint8Array) => Promise<void>;
+
 export class Enqueuer {
   constructor(
     private readonly sqs: SQSClient,
-    private readonly s3: S3Client,
+    private readonly storeClaimCheck: ClaimCheckStore,
     private readonly bucket: string,
     private readonly thresholdBytes: number,
   ) {}
@@ -95,8 +97,7 @@ export class Enqueuer {
     // JSON escaping can grow a body, so the serialized size decides, not the body's.
     if (messageBytes(message) > this.thresholdBytes) {
       key = claimCheckKey(event.provider, event.receivedAt, event.dedupeKey);
-      // Encryption comes from the bucket's default (KMS); no object metadata, nothing but the bytes.
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: event.body, ContentType: 'application/octet-stream' }));
+      await this.storeClaimCheck(this.bucket, key, event.body);
       message = claimCheckMessage(event, { bucket: this.bucket, key });
     }
     const out = await this.sqs.send(

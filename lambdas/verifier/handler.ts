@@ -1,16 +1,16 @@
 /**
  * Verifier Lambda: `POST /webhooks/{provider}` from the HTTP API. Configuration, clients and caches are
- * built once per container; the request flow lives in receive.ts.
+ * built once per container; the request flow lives in receive.ts. Lambda's active tracing records each
+ * invocation; Powertools Tracer is left out to keep the cold start small (lambdas/shared/tracing.ts).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { dynamodb, s3, secretsManager, sqs } from '../shared/aws-clients.ts';
-import { errorFields, logger, metrics, tracer } from '../shared/observability.ts';
+import { dynamodb, secretsManager, sqs } from '../shared/aws-clients.ts';
+import { errorFields, logger, metrics } from '../shared/observability.ts';
 import { readVerifierConfig } from '../shared/runtime-config.ts';
-import { Enqueuer } from './enqueue.ts';
+import { Enqueuer, type ClaimCheckStore } from './enqueue.ts';
 import { answers, type Answer } from './http.ts';
 import { Ledger } from './ledger.ts';
 import { createReceiver } from './receive.ts';
@@ -18,6 +18,9 @@ import { SecretCache } from './secret-cache.ts';
 import { secretsManagerVersions } from './secret-versions.ts';
 
 const config = readVerifierConfig(process.env);
+
+/** Claim checks are rare: the S3 client is a separate chunk of the bundle (lib/bundling.ts), imported on the first one. */
+const storeClaimCheck: ClaimCheckStore = async (bucket, key, body) => (await import('./claim-check-store.ts')).storeClaimCheck(bucket, key, body);
 
 const receive = createReceiver({
   config,
@@ -27,7 +30,7 @@ const receive = createReceiver({
     onUnusablePrevious: (provider, problem) => logger.warn('previous secret ignored', { provider, problem }),
   }),
   ledger: new Ledger(dynamodb, config.ledgerTable, config.ledgerRetentionDays),
-  enqueuer: new Enqueuer(sqs, s3, config.claimCheckBucket, config.claimCheckThresholdBytes),
+  enqueuer: new Enqueuer(sqs, storeClaimCheck, config.claimCheckBucket, config.claimCheckThresholdBytes),
   metrics,
   logger,
 });
@@ -45,7 +48,6 @@ async function verifyWebhook(event: APIGatewayProxyEventV2, _context: Context): 
 // If the Lambda timeout is about to pass anyway, answer 503 (the sender retries) rather than let middy's
 // timeout error escape as a 500.
 export const handler = middy(verifyWebhook, { timeoutEarlyResponse: () => answers.unavailable() })
-  .use(captureLambdaHandler(tracer))
   // logEvent false overrides POWERTOOLS_LOGGER_LOG_EVENT: the event carries the body and signature headers.
   .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
   .use(logMetrics(metrics));

@@ -1,26 +1,57 @@
 /**
  * Every Lambda default of this project in one place: the newest Node.js runtime, arm64 (about 20% cheaper
  * per GB-second than x86), active X-Ray tracing, an explicit KMS-encrypted log group with retention, and a
- * minified ESM bundle with source maps built by the local esbuild (no Docker). The role carries no managed
+ * minified, split ESM bundle with source maps built by the local esbuild (lib/bundling.ts; no Docker). The role carries no managed
  * policy: it may write to its own log group and nothing else until a construct grants more.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LOCK_FILE, PROJECT_ROOT } from '../paths.ts';
+import { buildSync } from 'esbuild';
+import { relative } from 'node:path';
+import { ENTRY_FILE, lambdaBundleOptions } from '../bundling.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers (cdk-nag AwsSolutions-L1 flags older ones). */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
+/** One code asset per stack and entry: the eight processors share one bundle, built once per synth. */
+const codeByStack = new WeakMap<Stack, Map<string, lambda.Code>>();
+
+function bundledCode(scope: Construct, entry: string): lambda.Code {
+  const stack = Stack.of(scope);
+  const codes = codeByStack.get(stack) ?? new Map<string, lambda.Code>();
+  codeByStack.set(stack, codes);
+  let code = codes.get(entry);
+  if (!code) codes.set(entry, (code = localBundle(entry)));
+  return code;
+}
+
 /**
- * Bundles are ESM, like the sources and Powertools/middy. esbuild's ESM output cannot
- * `require()` the CommonJS dependencies it inlines, so the banner gives the bundle a real `require`.
+ * The handler's code asset, bundled at synth time by the local esbuild. The Docker image is never pulled:
+ * CDK tries `local` first, and it always succeeds or throws esbuild's error.
  */
-const ESM_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);";
+function localBundle(entry: string): lambda.Code {
+  return lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+      // CDK caches bundles by source path and bundling options, and `local` (code) is not part of that key:
+      // naming the entry here keeps the second handler from being given the first one's bundle.
+      environment: { HANDLER_ENTRY: relative(PROJECT_ROOT, entry) },
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const { metafile: _unused, ...options } = lambdaBundleOptions(entry, outputDir);
+          buildSync(options);
+          return true;
+        },
+      },
+    },
+  });
+}
 
 export interface WebhookFunctionProps {
   /** Handler source file; it must export `handler`. */
@@ -47,7 +78,7 @@ export interface WebhookFunctionProps {
 }
 
 export class WebhookFunction extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.IRole;
   public readonly logGroup: logs.ILogGroup;
   /** What event sources and integrations invoke: the `live` alias with provisioned concurrency, else the function. */
@@ -69,9 +100,9 @@ export class WebhookFunction extends Construct {
     this.logGroup.grantWrite(role);
     this.role = role;
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: bundledCode(this, props.entry),
+      handler: `${ENTRY_FILE.replace(/\.mjs$/, '')}.handler`,
       description: props.description,
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -86,21 +117,6 @@ export class WebhookFunction extends Construct {
         ...props.environment,
         // Stack traces point at the TypeScript sources instead of the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: LOCK_FILE,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        // Error class names reach the ledger's lastError and the logs: keep them readable.
-        keepNames: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The SDK the tests ran against, not whichever version the runtime ships this month.
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
       },
     });
 

@@ -1,5 +1,5 @@
 /**
- * Keeps the local runner honest without starting it: its esbuild options and function environments must
+ * Keeps the local runner honest without starting it: its bundles and function environments must
  * match what lib/ deploys (read from lib/'s sources: importing lib/ would load aws-cdk-lib), and its
  * API Gateway and event source mapping rules behave as AWS documents them.
  */
@@ -7,7 +7,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundleOptions, ESM_REQUIRE_BANNER, LAMBDA_TARGET } from '../../scripts/local/build.ts';
+import { ENTRY_FILE, LAMBDA_TARGET, lambdaBundleOptions } from '../../lib/bundling.ts';
 import { processorEnvironment, verifierEnvironment } from '../../scripts/local/environment.ts';
 import { failedIds, toRecord } from '../../scripts/local/event-source.ts';
 import type { Invocation } from '../../scripts/local/functions.ts';
@@ -26,36 +26,19 @@ function environmentKeys(text: string, marker: string): string[] {
   return [...body.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!).sort();
 }
 
-describe('the local build matches NodejsFunction in lib/constructs/webhook-function.ts', () => {
-  const options = bundleOptions('entry.ts', 'out/index.mjs');
-
-  it('uses the same banner, format, fields, minification and source maps', () => {
-    expect(webhookFunction).toContain(`const ESM_REQUIRE_BANNER = "${ESM_REQUIRE_BANNER}";`);
-    expect(webhookFunction).toMatch(/format: nodejs\.OutputFormat\.ESM,/);
-    expect(webhookFunction).toMatch(/mainFields: \['module', 'main'\],/);
-    expect(webhookFunction).toMatch(/minify: true,/);
-    expect(webhookFunction).toMatch(/keepNames: true,/);
-    expect(webhookFunction).toMatch(/sourceMap: true,/);
-    expect(webhookFunction).toMatch(/sourcesContent: false,/);
-    expect(webhookFunction).toMatch(/bundleAwsSDK: true,/);
-    expect(options).toMatchObject({
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      minify: true,
-      keepNames: true,
-      sourcemap: true,
-      sourcesContent: false,
-      external: [],
-      mainFields: ['module', 'main'],
-      banner: { js: ESM_REQUIRE_BANNER },
-    });
+describe('the local build is the deployed build', () => {
+  it('the stack and the runner both bundle with lib/bundling.ts', () => {
+    expect(webhookFunction).toMatch(/lambdaBundleOptions\(entry, outputDir\)/);
+    expect(source('scripts/local/build.ts')).toMatch(/build\(lambdaBundleOptions\(HANDLER_ENTRIES\[kind\], outdir\)\)/);
   });
 
-  it('targets the Lambda runtime lib/ deploys', () => {
+  it('targets the Lambda runtime lib/ deploys, and Lambda finds the handler in the entry file', () => {
     const runtime = /FUNCTION_RUNTIME = lambda\.Runtime\.NODEJS_(\d+)_X/.exec(webhookFunction);
     expect(runtime?.[1]).toBeDefined();
     expect(LAMBDA_TARGET).toBe(`node${runtime![1]}`);
+    const options = lambdaBundleOptions('entry.ts', 'out');
+    expect(options).toMatchObject({ format: 'esm', platform: 'node', outExtension: { '.js': '.mjs' }, entryPoints: { index: 'entry.ts' } });
+    expect(ENTRY_FILE).toBe('index.mjs');
   });
 });
 

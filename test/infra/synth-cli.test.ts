@@ -46,16 +46,36 @@ describe('cdk synth', () => {
     expect(validation.pluginReports.flatMap((r: { violations?: unknown[] }) => r.violations ?? [])).toEqual([]);
   });
 
-  it('bundles each handler as one minified ESM file with a source map', () => {
+  it('bundles each handler as minified ESM with source maps: index.mjs plus lazily imported chunks', () => {
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.') && statSync(join(outdir, d)).isDirectory());
     expect(assets).toHaveLength(2); // the verifier and the processor shared by every provider
     for (const asset of assets) {
-      expect(readdirSync(join(outdir, asset)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
-      const code = readFileSync(join(outdir, asset, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(true);
-      expect(code.length / code.split('\n').length, 'average line length of a minified bundle').toBeGreaterThan(1_000);
-      expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      const files = readdirSync(join(outdir, asset), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mjs'));
+      expect(files).toContain('index.mjs');
+      for (const file of files) {
+        const code = readFileSync(join(outdir, asset, file), 'utf8');
+        expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';"), file).toBe(true);
+        expect(code).toMatch(/\/\/# sourceMappingURL=[\w.-]+\.mjs\.map\s*$/);
+        expect(existsSync(join(outdir, asset, `${file}.map`)), `${file}.map`).toBe(true);
+      }
+      const entry = readFileSync(join(outdir, asset, 'index.mjs'), 'utf8');
+      expect(entry.length / entry.split('\n').length, 'average line length of a minified bundle').toBeGreaterThan(1_000);
     }
+  });
+
+  it('gives the verifier its own asset, with the S3 client in a chunk of its own', () => {
+    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }> };
+    const keys = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Code?.S3Key)
+      .map(([id, r]) => ({ id, asset: `asset.${r.Properties.Code!.S3Key!.replace(/\.zip$/, '')}` }));
+    const verifier = keys.filter((k) => k.id.startsWith('IngressVerifier'));
+    const processors = keys.filter((k) => k.id.includes('Processor'));
+    expect(verifier).toHaveLength(1);
+    expect(processors.length).toBeGreaterThan(1);
+    expect(new Set(processors.map((p) => p.asset)).size).toBe(1);
+    expect(processors[0]!.asset).not.toBe(verifier[0]!.asset);
+    const chunks = readdirSync(join(outdir, verifier[0]!.asset, 'chunks'));
+    expect(chunks.some((f) => /^claim-check-store-.+\.mjs$/.test(f))).toBe(true);
   });
 
   it('each bundle loads as an ES module under plain node and exports handler (CommonJS dependencies included)', () => {

@@ -1,18 +1,21 @@
 /**
- * The verifier as Lambda runs it: bundled by esbuild with the options of lib/constructs/webhook-function.ts
- * (ESM, require banner, minified, SDK inlined), imported from the bundle, and driven against the stand-ins.
- * Catches what source-level tests cannot: ESM/CommonJS interop of middy, Powertools and the SDK.
+ * The verifier as Lambda runs it: bundled by esbuild with lib/bundling.ts's options, the ones the stack's
+ * code asset is built with (ESM, require banner, minified, SDK inlined, split),
+ * imported from the bundle, and driven against the stand-ins. Catches what source-level tests cannot:
+ * ESM/CommonJS interop of middy, Powertools and the SDK, and the lazily imported claim-check chunk.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { build } from 'esbuild';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { build, type Metafile } from 'esbuild';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleSizes, ENTRY_FILE, lambdaBundleOptions } from '../../lib/bundling.ts';
 import { captureOutput, emfMetrics, type Captured } from './support/output.ts';
 import { apiEvent, lambdaContext } from './support/requests.ts';
 import { motoSecrets } from './support/secrets.ts';
@@ -23,8 +26,7 @@ import { setVerifierEnvironment } from './support/environment.ts';
 const HAS_MOTO = motoOnPath();
 if (!HAS_MOTO) console.warn('[test/verifier] moto_server is not on PATH: the bundled-handler test is SKIPPED (it needs Secrets Manager).');
 
-/** Same as lib/constructs/webhook-function.ts: esbuild's ESM output needs a real `require` for inlined CommonJS. */
-const ESM_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);";
+const CLAIM_CHECK_THRESHOLD = 4_096;
 
 describe.skipIf(!HAS_MOTO)('the esbuild bundle of lambdas/verifier/handler.ts', () => {
   let outdir: string;
@@ -34,36 +36,26 @@ describe.skipIf(!HAS_MOTO)('the esbuild bundle of lambdas/verifier/handler.ts', 
   let sqs: SQSClient;
   let queueUrl: string;
   let output: Captured;
+  let metafile: Metafile;
   let handler: (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<{ statusCode: number; body: string }>;
 
   beforeAll(async () => {
     outdir = await mkdtemp(join(tmpdir(), 'verifier-bundle-'));
-    const outfile = join(outdir, 'index.mjs');
-    await build({
-      entryPoints: ['lambdas/verifier/handler.ts'],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      mainFields: ['module', 'main'],
-      banner: { js: ESM_REQUIRE_BANNER },
-      minify: true,
-      keepNames: true,
-      logLevel: 'silent',
-    });
+    ({ metafile } = await build({ ...lambdaBundleOptions('lambdas/verifier/handler.ts', outdir), logLevel: 'silent' }));
 
     [dynaliteServer, sqsServer, moto] = await Promise.all([startDynalite(), startSqs(), startMoto()]);
     await createLedgerTable(new DynamoDBClient(adminClientConfig(dynaliteServer.endpoint)), 'ledger');
     sqs = new SQSClient(adminClientConfig(sqsServer.endpoint));
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'sully-events' }))).QueueUrl!;
+    await new S3Client(adminClientConfig(moto.endpoint)).send(new CreateBucketCommand({ Bucket: 'claim-checks' }));
     const secretArn = await motoSecrets(moto.endpoint).create('sully', SECRETS.sully.current);
     setVerifierEnvironment({
       endpoints: { dynamodb: dynaliteServer.endpoint, sqs: sqsServer.endpoint, secretsManager: moto.endpoint, s3: moto.endpoint },
       providers: { sully: { secretArn, queueUrl } },
+      extra: { CLAIM_CHECK_THRESHOLD_BYTES: String(CLAIM_CHECK_THRESHOLD) },
     });
     output = captureOutput();
-    ({ handler } = (await import(pathToFileURL(outfile).href)) as { handler: typeof handler });
+    ({ handler } = (await import(pathToFileURL(join(outdir, ENTRY_FILE)).href)) as { handler: typeof handler });
   });
 
   afterAll(async () => {
@@ -91,5 +83,37 @@ describe.skipIf(!HAS_MOTO)('the esbuild bundle of lambdas/verifier/handler.ts', 
     const metrics = emfMetrics(output.lines);
     expect(metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['Accepted', 'Duplicate', 'SignatureFailure']));
     expect(new Set(metrics.map((m) => JSON.stringify(m.dimensionNames)))).toEqual(new Set(['[["provider"]]']));
+  });
+
+  it('keeps the S3 client out of the cold start: a chunk imported on the first claim check', () => {
+    const lazy = Object.keys(metafile.outputs).filter((file) => /chunks\/claim-check-store-[^/]+\.mjs$/.test(file));
+    expect(lazy).toHaveLength(1);
+    const s3Inputs = (file: string) => Object.keys(metafile.outputs[file]!.inputs).filter((input) => input.includes('@aws-sdk/client-s3/'));
+    expect(s3Inputs(lazy[0]!).length).toBeGreaterThan(0);
+    const sizes = bundleSizes(metafile);
+    expect(sizes.totalBytes - sizes.coldStartBytes).toBeGreaterThanOrEqual(metafile.outputs[lazy[0]!]!.bytes);
+    for (const file of Object.keys(metafile.outputs).filter((f) => f.endsWith('.mjs') && f !== lazy[0])) {
+      expect(s3Inputs(file), `${file} carries S3 client code`).toEqual([]);
+    }
+  });
+
+  it('stores a body above the threshold in S3 through the lazily imported chunk, and enqueues the pointer', async () => {
+    // Prepare
+    const note = 'x'.repeat(CLAIM_CHECK_THRESHOLD * 2);
+    const body = JSON.stringify({ type: 'note_generation.succeeded', data: { id: `note_${randomUUID()}`, note } });
+    const event = apiEvent({ provider: 'sully', body, headers: signPairs('x-sully-signature', SECRETS.sully.current, body, Math.floor(Date.now() / 1000)) });
+
+    // Act
+    const answer = await handler(event, lambdaContext());
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+
+    // Assess
+    expect(answer.statusCode).toBe(202);
+    expect(received.Messages).toHaveLength(1);
+    const envelope = JSON.parse(received.Messages![0]!.Body!) as { claimCheck?: { bucket: string; key: string } };
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: received.Messages![0]!.ReceiptHandle! }));
+    expect(envelope.claimCheck?.bucket).toBe('claim-checks');
+    const stored = await new S3Client(adminClientConfig(moto.endpoint)).send(new GetObjectCommand({ Bucket: 'claim-checks', Key: envelope.claimCheck!.key }));
+    expect(await stored.Body!.transformToString()).toBe(body);
   });
 });

@@ -157,7 +157,8 @@ beforeAll(async () => {
   // Configuration is read when the module loads: import only now that the environment is set.
   ({ handler } = (await import('../../lambdas/verifier/handler.ts')) as unknown as { handler: typeof handler });
   const clients = await import('../../lambdas/shared/aws-clients.ts');
-  calls = countCalls({ dynamodb: clients.dynamodb, sqs: clients.sqs, s3: clients.s3, secretsManager: clients.secretsManager });
+  const claimChecks = await import('../../lambdas/shared/s3-client.ts');
+  calls = countCalls({ dynamodb: clients.dynamodb, sqs: clients.sqs, s3: claimChecks.s3, secretsManager: clients.secretsManager });
   secrets.onMockedCall = () => calls.calls.push('SecretsManager.GetSecretValue');
 });
 

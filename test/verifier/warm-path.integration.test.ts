@@ -65,7 +65,9 @@ describe.skipIf(!HAS_MOTO)('warm-path AWS call budget (ledger in moto, queue in 
     });
     output = captureOutput();
     ({ handler } = (await import('../../lambdas/verifier/handler.ts')) as unknown as { handler: typeof handler });
-    calls = countCalls(await import('../../lambdas/shared/aws-clients.ts'));
+    const clients = await import('../../lambdas/shared/aws-clients.ts');
+    const claimChecks = await import('../../lambdas/shared/s3-client.ts');
+    calls = countCalls({ dynamodb: clients.dynamodb, sqs: clients.sqs, secretsManager: clients.secretsManager, s3: claimChecks.s3 });
   });
 
   afterAll(async () => {
