@@ -34,7 +34,7 @@ const PROVIDER_ENTRY_ESTIMATE = 230;
 const TOP_LEVEL_KEYS = [
   'stage', 'stackName', 'providers', 'throttle', 'maxBodyBytes', 'claimCheckThresholdBytes', 'rotationGraceHours',
   'ledgerRetentionDays', 'claimCheckRetentionDays', 'logRetentionDays', 'alarmEmail', 'customDomain', 'verifier',
-  'processor', 'alarms',
+  'processor', 'alarms', 'claimLeaseSeconds',
 ] as const;
 
 type Raw = Record<string, unknown>;
@@ -76,6 +76,12 @@ export function parseConfig(input: Raw): AppConfig {
   const claimCheckRetentionDays = read.int(input, 'claimCheckRetentionDays', 30, DLQ_RETENTION_DAYS + 1, 365,
     `a claim-check body must outlive its message in the DLQ (${DLQ_RETENTION_DAYS} days)`);
 
+  // A claim must outlast the verifier that holds it: were it to expire while that verifier is still between
+  // claim and enqueue, a retry would re-claim and enqueue the event a second time. At most 15 minutes: a claim
+  // left by a crash answers 409 for the whole lease (lambdas/shared/runtime-config.ts, CLAIM_LEASE_SECONDS).
+  const claimLeaseSeconds = read.int(input, 'claimLeaseSeconds', 30, verifier.timeoutSeconds + 1, 900,
+    `longer than verifier.timeoutSeconds (${verifier.timeoutSeconds} s), so that a claim cannot expire while its verifier still runs`);
+
   const logRetentionDays = read.int(input, 'logRetentionDays', DEFAULT_LOG_RETENTION[effectiveStage], 1, 3653);
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
     problems.push(`logRetentionDays: CloudWatch Logs accepts only ${LOG_RETENTION_DAYS.join(', ')} (got ${logRetentionDays})`);
@@ -97,6 +103,7 @@ export function parseConfig(input: Raw): AppConfig {
     rotationGraceHours,
     ledgerRetentionDays,
     claimCheckRetentionDays,
+    claimLeaseSeconds,
     logRetentionDays,
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     ...(customDomain !== undefined ? { customDomain } : {}),

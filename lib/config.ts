@@ -75,6 +75,8 @@ export interface AppConfig {
   readonly rotationGraceHours: number;
   readonly ledgerRetentionDays: number;
   readonly claimCheckRetentionDays: number;
+  /** How long a verifier's ledger claim blocks duplicates (409); longer than the verifier timeout. */
+  readonly claimLeaseSeconds: number;
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
   readonly customDomain?: CustomDomainConfig;

@@ -77,6 +77,7 @@ export class WebhookReceiverStack extends Stack {
       claimCheckThresholdBytes: config.claimCheckThresholdBytes,
       rotationGraceHours: config.rotationGraceHours,
       ledgerRetentionDays: config.ledgerRetentionDays,
+      claimLeaseSeconds: config.claimLeaseSeconds,
       logRetentionDays: config.logRetentionDays,
       logEncryptionKey: keys.telemetryKey,
       logRemovalPolicy: removalPolicy,

@@ -23,12 +23,15 @@ export interface LedgerRecord {
   /** S3 key of the body in the claim-check bucket, when the body was too large for the message. */
   readonly claimCheckKey?: string;
   readonly bodySha256?: string;
+  /** The signed timestamp of the claimed request (epoch ms), when the provider signs one. */
+  readonly signedAt?: number;
 }
 
 const STRING_FIELDS = [
   'eventType', 'status', 'receivedAt', 'enqueuedAt', 'processedAt', 'outcome', 'lastError', 'firstFailedAt', 'messageId',
   'claimCheckKey', 'bodySha256',
 ] as const;
+const NUMBER_FIELDS = ['attempts', 'signedAt'] as const;
 
 export function toRecord(dedupeKey: string, item: Record<string, AttributeValue>): LedgerRecord {
   const record: Record<string, string | number> = { dedupeKey };
@@ -36,15 +39,17 @@ export function toRecord(dedupeKey: string, item: Record<string, AttributeValue>
     const value = item[field]?.S;
     if (value !== undefined) record[field] = value;
   }
-  const attempts = item['attempts']?.N;
-  if (attempts !== undefined) record['attempts'] = Number(attempts);
+  for (const field of NUMBER_FIELDS) {
+    const value = item[field]?.N;
+    if (value !== undefined) record[field] = Number(value);
+  }
   return record as unknown as LedgerRecord;
 }
 
 /** The entry, or undefined when there is none (never received, or expired by TTL). */
 export async function readLedgerRecord(client: DynamoDBClient, table: string, providerId: string, dedupeKey: string): Promise<LedgerRecord | undefined> {
   const { pk, sk } = eventKey(providerId, dedupeKey);
-  const fields = ['attempts', ...STRING_FIELDS];
+  const fields = [...NUMBER_FIELDS, ...STRING_FIELDS];
   const out = await client.send(new GetItemCommand({
     TableName: table,
     Key: { pk: { S: pk }, sk: { S: sk } },

@@ -1,4 +1,7 @@
-/** Key layout of the ledger table (docs/architecture.md): shared by the verifier, processors and ops. */
+/**
+ * Key layout of the ledger table and its signedAt encoding (docs/architecture.md): shared by the verifier,
+ * processors and ops.
+ */
 import { createHash } from 'node:crypto';
 
 export type LedgerStatus = 'received' | 'enqueued' | 'processed' | 'failed';
@@ -23,4 +26,22 @@ export function eventPartitions(provider: string): string[] {
 
 export function stateKey(provider: string, resourceType: string, resourceId: string): LedgerKey {
   return { pk: `STATE#${provider}#${resourceType}`, sk: resourceId };
+}
+
+/** The unit a provider signs its timestamp in (lambdas/domain/provider.ts TimestampSpec). */
+export type SignedTimestampUnit = 's' | 'ms';
+
+/**
+ * The ledger's `signedAt` (epoch ms) from a verified timestamp header value (unix digits in the provider's
+ * unit); undefined when there is none or it is not plain digits (then nothing is stored).
+ */
+export function signedAtMillis(timestamp: string | undefined, unit: SignedTimestampUnit | undefined): number | undefined {
+  if (timestamp === undefined || unit === undefined || !/^\d{1,16}$/.test(timestamp)) return undefined;
+  const ms = unit === 'ms' ? Number(timestamp) : Number(timestamp) * 1000;
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/** Back from `signedAt` to the header value the provider sent (digits in its unit), for the envelope. */
+export function signedTimestampText(signedAt: number, unit: SignedTimestampUnit): string {
+  return String(unit === 'ms' ? signedAt : Math.floor(signedAt / 1000));
 }

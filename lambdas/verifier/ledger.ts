@@ -13,10 +13,16 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { eventKey, type LedgerKey } from '../shared/ledger-keys.ts';
+import { eventKey, signedAtMillis, type LedgerKey, type SignedTimestampUnit } from '../shared/ledger-keys.ts';
+import { readClaimLeaseSeconds } from '../shared/runtime-config.ts';
 
-/** How long a `received` claim blocks others; after it, a retry may take the claim over (a crash left it). */
-export const LEASE_MS = 30_000;
+/**
+ * How long a `received` claim blocks others (409); after it, a retry may take the claim over (a crash
+ * between claim and enqueue left it). `CLAIM_LEASE_SECONDS`, default 30 s, read once at module load; it must
+ * outlast the verifier's timeout (bin/config.ts checks that), or a claim could expire while its verifier
+ * is still enqueueing and a retry would enqueue the same event again.
+ */
+export const LEASE_MS = readClaimLeaseSeconds(process.env) * 1000;
 
 type Item = Record<string, AttributeValue>;
 
@@ -28,6 +34,10 @@ export interface ClaimRequest {
   readonly bodyBytes: number;
   /** Epoch ms of the request. */
   readonly now: number;
+  /** The signed timestamp header value, verbatim (`Verified.timestamp`), when the provider signs one. */
+  readonly signedTimestamp?: string | undefined;
+  /** Its unit (the provider's `timestamp.unit`): with both, the claim stores `signedAt` (epoch ms). */
+  readonly timestampUnit?: SignedTimestampUnit | undefined;
 }
 
 export interface Claimed {
@@ -66,6 +76,8 @@ export class Ledger {
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly retentionDays: number,
+    /** @default LEASE_MS (CLAIM_LEASE_SECONDS) */
+    private readonly leaseMs: number = LEASE_MS,
   ) {}
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
@@ -183,6 +195,7 @@ export class Ledger {
   }
 
   #newClaim(key: LedgerKey, claimToken: string, request: ClaimRequest): Item {
+    const signedAt = signedAtMillis(request.signedTimestamp, request.timestampUnit);
     return {
       pk: S(key.pk),
       sk: S(key.sk),
@@ -193,7 +206,8 @@ export class Ledger {
       bodySha256: S(request.bodySha256),
       bodyBytes: N(request.bodyBytes),
       receivedAt: S(new Date(request.now).toISOString()),
-      leaseUntil: N(request.now + LEASE_MS),
+      ...(signedAt !== undefined ? { signedAt: N(signedAt) } : {}),
+      leaseUntil: N(request.now + this.leaseMs),
       claimToken: S(claimToken),
       claims: N(1),
       expiresAt: N(Math.floor(request.now / 1000) + this.retentionDays * 86_400),

@@ -137,6 +137,9 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
         bodySha256,
         bodyBytes: body.length,
         now: at,
+        // Kept so that `ops replay` can restore the event's signed time (ledger `signedAt`).
+        signedTimestamp: verdict.timestamp,
+        timestampUnit: route.provider.timestamp?.unit,
       });
     } catch (error) {
       return unavailable(facts, 'ledger', error);

@@ -52,6 +52,8 @@ export interface IngressProps {
   readonly claimCheckThresholdBytes: number;
   readonly rotationGraceHours: number;
   readonly ledgerRetentionDays: number;
+  /** CLAIM_LEASE_SECONDS: longer than the verifier timeout (validated in bin/config.ts). */
+  readonly claimLeaseSeconds: number;
   readonly logRetentionDays: number;
   readonly logEncryptionKey: kms.IKey;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -96,6 +98,7 @@ export class Ingress extends Construct {
         CLAIM_CHECK_THRESHOLD_BYTES: String(props.claimCheckThresholdBytes),
         ROTATION_GRACE_HOURS: String(props.rotationGraceHours),
         LEDGER_RETENTION_DAYS: String(props.ledgerRetentionDays),
+        CLAIM_LEASE_SECONDS: String(props.claimLeaseSeconds),
         POWERTOOLS_SERVICE_NAME: VERIFIER_SERVICE,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },

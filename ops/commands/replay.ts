@@ -8,6 +8,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { signedTimestampText } from '../../lambdas/shared/ledger-keys.ts';
 import { claimCheckMessage } from '../../lambdas/verifier/enqueue.ts';
 import { parseOptions, UsageError } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
@@ -30,10 +31,11 @@ const RESEND: Readonly<Record<string, string>> = {
 const usage = `usage: ops replay --provider <id> --key <dedupe key> [--local | --stack <name> [--region <region>]] [--json]
 
 Re-enqueues one recorded event on the provider's queue, rebuilt from its ledger entry (event type,
-dedupe key, receipt time, body SHA-256) and its body in the claim-check bucket (bodies larger than the
-claim-check threshold, 240 KiB by default, are kept there for claimCheckRetentionDays). A body that
-travelled inline in its SQS message is kept nowhere else, so such an event cannot be replayed from the
-stack: redrive it while it is in the DLQ (ops dlq redrive), or ask the sender to resend it.
+dedupe key, receipt time, signed timestamp where the sender signs one, body SHA-256) and its body in
+the claim-check bucket (bodies larger than the claim-check threshold, 240 KiB by default, are kept
+there for claimCheckRetentionDays). A body that travelled inline in its SQS message is kept nowhere
+else, so such an event cannot be replayed from the stack: redrive it while it is in the DLQ (ops dlq
+redrive), or ask the sender to resend it.
 
 Replaying is idempotent: the processor turns the ledger entry 'processed' with a conditional update, so
 an event that was processed already is not processed a second time (that delivery is counted as
@@ -92,12 +94,18 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
       throw error;
     }
 
+    // The signed timestamp as the sender sent it, as the verifier's envelope carries it (suki's processor
+    // orders state by it). Entries claimed before the ledger stored signedAt have none: the processor then
+    // falls back to receivedAt.
+    const unit = provider.timestamp?.unit;
+    const signedTimestamp = entry.signedAt !== undefined && unit ? signedTimestampText(entry.signedAt, unit) : undefined;
     const message = claimCheckMessage({
       provider: provider.id,
       queueUrl: target.queueUrl,
       eventType: entry.eventType,
       dedupeKey: key,
       receivedAt: Date.parse(entry.receivedAt),
+      ...(signedTimestamp !== undefined ? { signedTimestamp } : {}),
       bodySha256: entry.bodySha256,
       body: new Uint8Array(0), // the claim check carries the body; the message never does
     }, { bucket: target.bucket, key: entry.claimCheckKey });
@@ -113,6 +121,7 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     if (args.flag('json')) {
       io.out(JSON.stringify({
         provider: provider.id, where: target.where, dedupeKey: key, eventType: entry.eventType, ledgerStatus: entry.status ?? null,
+        signedTimestamp: signedTimestamp ?? null,
         messageId: sent.MessageId ?? null, claimCheck: { bucket: target.bucket, key: entry.claimCheckKey }, alreadyProcessed: processed, consequence,
       }, null, 2));
     } else {

@@ -70,6 +70,7 @@ export function verifierEnvironment(app: AppConfig, resources: ReadonlyMap<strin
     CLAIM_CHECK_THRESHOLD_BYTES: String(app.claimCheckThresholdBytes),
     ROTATION_GRACE_HOURS: String(app.rotationGraceHours),
     LEDGER_RETENTION_DAYS: String(app.ledgerRetentionDays),
+    CLAIM_LEASE_SECONDS: String(app.claimLeaseSeconds),
     POWERTOOLS_SERVICE_NAME: VERIFIER_SERVICE,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   };

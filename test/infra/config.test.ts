@@ -38,6 +38,7 @@ describe('defaults', () => {
       rotationGraceHours: 72,
       ledgerRetentionDays: 30,
       claimCheckRetentionDays: 30,
+      claimLeaseSeconds: 30,
       logRetentionDays: 30,
       verifier: { memoryMb: 512, timeoutSeconds: 10, provisionedConcurrency: 0 },
       processor: { memoryMb: 256, timeoutSeconds: 30, provisionedConcurrency: 0 },
@@ -141,6 +142,17 @@ describe('errors', () => {
       'alarms.verifierP99Ms: must be a number from 100 to 5000 (at most the verifier timeout, 5 s) (got 6000)',
     ]);
     expect(parseConfig({ providers: ['sully'], verifier: { timeoutSeconds: 5 } }).alarms.verifierP99Ms).toBe(4000);
+  });
+
+  it('keeps the claim lease longer than the verifier timeout, and at most 15 minutes', () => {
+    expect(problemsOf({ providers: ['sully'], claimLeaseSeconds: 10 })).toEqual([
+      'claimLeaseSeconds: must be a number from 11 to 900 (longer than verifier.timeoutSeconds (10 s), so that a claim cannot expire while its verifier still runs) (got 10)',
+    ]);
+    expect(problemsOf({ providers: ['sully'], verifier: { timeoutSeconds: 29 }, claimLeaseSeconds: '29' })[0]).toMatch(/^claimLeaseSeconds: must be a number from 30 to 900 .*\(got "29"\)$/);
+    expect(problemsOf({ providers: ['sully'], claimLeaseSeconds: 901 })[0]).toMatch(/^claimLeaseSeconds: must be a number from 11 to 900/);
+    expect(problemsOf({ providers: ['sully'], claimLeaseSeconds: 30.5 })).toEqual(['claimLeaseSeconds: must be a whole number (got 30.5)']);
+    expect(parseConfig({ providers: ['sully'], claimLeaseSeconds: '11' }).claimLeaseSeconds).toBe(11);
+    expect(parseConfig({ providers: ['sully'], verifier: { timeoutSeconds: 29 } }).claimLeaseSeconds).toBe(30);
   });
 
   it('requires both parts of a custom domain, well formed', () => {

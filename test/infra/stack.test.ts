@@ -207,7 +207,7 @@ describe('Lambda functions', () => {
     const verifier = resources(template, 'AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', 'IngressVerifierFunction')]!;
     const env = verifier.Properties!.Environment.Variables as Record<string, unknown>;
     expect(Object.keys(env).sort()).toEqual([
-      'CLAIM_CHECK_BUCKET', 'CLAIM_CHECK_THRESHOLD_BYTES', 'LEDGER_RETENTION_DAYS', 'LEDGER_TABLE', 'MAX_BODY_BYTES',
+      'CLAIM_CHECK_BUCKET', 'CLAIM_CHECK_THRESHOLD_BYTES', 'CLAIM_LEASE_SECONDS', 'LEDGER_RETENTION_DAYS', 'LEDGER_TABLE', 'MAX_BODY_BYTES',
       'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'PROVIDERS_CONFIG', 'ROTATION_GRACE_HOURS',
     ]);
     expect(env).toMatchObject({
@@ -217,6 +217,7 @@ describe('Lambda functions', () => {
       CLAIM_CHECK_THRESHOLD_BYTES: '245760',
       ROTATION_GRACE_HOURS: '72',
       LEDGER_RETENTION_DAYS: '30',
+      CLAIM_LEASE_SECONDS: '30',
       POWERTOOLS_SERVICE_NAME: 'verifier',
       POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
     });
@@ -228,6 +229,13 @@ describe('Lambda functions', () => {
       expect(providersConfig).toContain(`{"Ref":"Queue${suffix}"}`);
     }
   });
+
+  it('the claim lease is cdk.json claimLeaseSeconds, beside the verifier timeout it must exceed', () => {
+    const { template: leased } = synthesize({ providers: ['sully'], verifier: { timeoutSeconds: 20 }, claimLeaseSeconds: 45 });
+    const verifier = resources(leased, 'AWS::Lambda::Function')[logicalId(leased, 'AWS::Lambda::Function', 'IngressVerifierFunction')]!;
+    expect(verifier.Properties!.Timeout).toBe(20);
+    expect(verifier.Properties!.Environment.Variables.CLAIM_LEASE_SECONDS).toBe('45');
+  }, 60_000);
 
   it('each processor gets its provider id and the shared settings', () => {
     for (const id of PROVIDERS) {

@@ -107,6 +107,27 @@ describe('claim', () => {
     expect((after as Claimed).claimToken).not.toBe(first.claimToken);
   });
 
+  it('holds the lease it was built with (CLAIM_LEASE_SECONDS)', async () => {
+    // Prepare: a ledger with a 45 s lease
+    const longer = new Ledger(client, TABLE, 30, 45_000);
+    const req = request();
+
+    // Act
+    const claim = await longer.claim(req);
+    const leaseUntil = (await item(req.dedupeKey))?.leaseUntil;
+    const atDefaultLease = await longer.claim({ ...req, now: NOW + LEASE_MS + 1 });
+    const justBefore = await longer.claim({ ...req, now: NOW + 45_000 });
+    const after = await longer.claim({ ...req, now: NOW + 45_001 });
+
+    // Assess
+    expect(claim.outcome).toBe('claimed');
+    expect(leaseUntil).toEqual({ N: String(NOW + 45_000) });
+    expect(atDefaultLease.outcome).toBe('in-flight');
+    expect(justBefore.outcome).toBe('in-flight');
+    expect(after).toMatchObject({ outcome: 'claimed', claims: 2 });
+    expect((await item(req.dedupeKey))?.leaseUntil).toEqual({ N: String(NOW + 45_001 + 45_000) });
+  });
+
   it.each(['enqueued', 'processed', 'failed'])('is a duplicate once the entry is %s, and reports a different body', async (status) => {
     const req = request();
     await claimed(req);
@@ -114,6 +135,35 @@ describe('claim', () => {
 
     expect(await ledger.claim({ ...req, now: NOW + 10 * LEASE_MS })).toMatchObject({ outcome: 'duplicate', conflict: false });
     expect(await ledger.claim({ ...req, bodySha256: 'c'.repeat(64) })).toMatchObject({ outcome: 'duplicate', conflict: true });
+  });
+});
+
+describe('signedAt: the signed timestamp, for ops replay', () => {
+  it.each([
+    ['suki (milliseconds)', 'suki', '1774000000123', 'ms', '1774000000123'],
+    ['stripe (seconds)', 'stripe', '1767225600', 's', '1767225600000'],
+    ['standard-webhooks (seconds)', 'standard-webhooks', '1767225600', 's', '1767225600000'],
+  ] as const)('is stored in epoch ms for %s', async (_name, provider, signedTimestamp, timestampUnit, stored) => {
+    const req = request({ provider, signedTimestamp, timestampUnit });
+    await claimed(req);
+    expect((await item(req.dedupeKey, provider))?.signedAt).toEqual({ N: stored });
+  });
+
+  it('is absent when the provider signs no timestamp, or the value is not unix digits', async () => {
+    const unsigned = request({ provider: 'github' });
+    const noUnit = request({ signedTimestamp: '1767225600' });
+    const odd = request({ signedTimestamp: '2026-01-01T00:00:00Z', timestampUnit: 's' });
+    for (const req of [unsigned, noUnit, odd]) await claimed(req);
+    expect((await item(unsigned.dedupeKey, 'github'))).not.toHaveProperty('signedAt');
+    expect((await item(noUnit.dedupeKey))).not.toHaveProperty('signedAt');
+    expect((await item(odd.dedupeKey))).not.toHaveProperty('signedAt');
+  });
+
+  it('is the taking-over claim\'s after a lease expired (the request whose envelope is enqueued)', async () => {
+    const req = request({ provider: 'stripe', signedTimestamp: '1767225600', timestampUnit: 's' });
+    await claimed(req);
+    await claimed({ ...req, signedTimestamp: '1767225660', now: NOW + LEASE_MS + 1 });
+    expect((await item(req.dedupeKey, 'stripe'))?.signedAt).toEqual({ N: '1767225660000' });
   });
 });
 

@@ -15,6 +15,7 @@ describe('readVerifierConfig', () => {
       claimCheckThresholdBytes: 245_760,
       rotationGraceHours: 72,
       ledgerRetentionDays: 30,
+      claimLeaseSeconds: 30,
     });
     const sully = config.providers.get('sully');
     expect(sully?.provider.id).toBe('sully');
@@ -22,8 +23,8 @@ describe('readVerifierConfig', () => {
   });
 
   it('reads the numbers it is given, including a zero grace window', () => {
-    const config = readVerifierConfig({ ...base, MAX_BODY_BYTES: '2048', CLAIM_CHECK_THRESHOLD_BYTES: '100000', ROTATION_GRACE_HOURS: '0', LEDGER_RETENTION_DAYS: '7' });
-    expect(config).toMatchObject({ maxBodyBytes: 2048, claimCheckThresholdBytes: 100_000, rotationGraceHours: 0, ledgerRetentionDays: 7 });
+    const config = readVerifierConfig({ ...base, MAX_BODY_BYTES: '2048', CLAIM_CHECK_THRESHOLD_BYTES: '100000', ROTATION_GRACE_HOURS: '0', LEDGER_RETENTION_DAYS: '7', CLAIM_LEASE_SECONDS: '45' });
+    expect(config).toMatchObject({ maxBodyBytes: 2048, claimCheckThresholdBytes: 100_000, rotationGraceHours: 0, ledgerRetentionDays: 7, claimLeaseSeconds: 45 });
   });
 
   it.each([
@@ -39,6 +40,10 @@ describe('readVerifierConfig', () => {
     [{ MAX_BODY_BYTES: '0' }, /MAX_BODY_BYTES must be between 1 and/],
     [{ CLAIM_CHECK_THRESHOLD_BYTES: '262144' }, /CLAIM_CHECK_THRESHOLD_BYTES must be between 1024 and 258048/],
     [{ LEDGER_RETENTION_DAYS: '-1' }, /LEDGER_RETENTION_DAYS must be a whole number/],
+    [{ CLAIM_LEASE_SECONDS: '0' }, /^environment variable CLAIM_LEASE_SECONDS must be between 1 and 900, got 0$/],
+    [{ CLAIM_LEASE_SECONDS: '901' }, /CLAIM_LEASE_SECONDS must be between 1 and 900, got 901/],
+    [{ CLAIM_LEASE_SECONDS: '30s' }, /CLAIM_LEASE_SECONDS must be a whole number, got '30s'/],
+    [{ CLAIM_LEASE_SECONDS: '1.5' }, /CLAIM_LEASE_SECONDS must be a whole number, got '1.5'/],
   ])('refuses %j', (overrides, message) => {
     expect(() => readVerifierConfig({ ...base, ...overrides })).toThrow(ConfigError);
     expect(() => readVerifierConfig({ ...base, ...overrides })).toThrow(message);
