@@ -19,6 +19,9 @@ function expectMismatch(verdict: ReturnType<typeof check>): void {
   if (!verdict.ok) expect(verdict.reason).toMatch(MISMATCH);
 }
 
+/** Each character moved up by U+0100: a two-byte character whose low byte is the original one. */
+const lookAlike = (text: string) => [...text].map((c) => String.fromCharCode(0x100 + c.charCodeAt(0))).join('');
+
 /** What a scheme says a well-formed signature looks like, in the reason. */
 const SHAPE: Record<ProviderId, RegExp> = {
   sully: /v1 signature 1 must be 64 lowercase hex characters/,
@@ -117,6 +120,17 @@ describe('strict signature decoding', () => {
       }
     });
 
+    it(`${id}: non-ASCII look-alikes of hex digits are malformed (Node's decoder reads them by their low byte)`, () => {
+      const { headers, body } = signedSample(id);
+      const valid = signatureOf(id, headers);
+      for (const text of [lookAlike(valid), `${valid.slice(0, 10)}${lookAlike(valid.slice(10, 11))}${valid.slice(11)}`]) {
+        expect(text).toHaveLength(64);
+        // The trap: a decode-then-check-the-length verifier would take these for the valid signature.
+        expect(Buffer.from(text, 'hex').equals(Buffer.from(valid, 'hex'))).toBe(true);
+        expectMalformed(check(id, withSignature(id, headers, text), body), id, SHAPE[id]);
+      }
+    });
+
     it(`${id}: an empty signature is refused`, () => {
       const { headers, body } = signedSample(id);
       const verdict = check(id, withSignature(id, headers, ''), body);
@@ -180,6 +194,8 @@ describe('standard-webhooks: base64 variants that a lenient decoder would accept
     ['as base64url', Buffer.from(digest).toString('base64url')],
     ['of 31 bytes', digest.subarray(0, 31).toString('base64')],
     ['of 33 bytes', Buffer.concat([digest, Buffer.from([0])]).toString('base64')],
+    ['in non-ASCII look-alike characters', lookAlike(valid)],
+    ['with one non-ASCII look-alike character', `${valid.slice(0, 7)}${lookAlike(valid.slice(7, 8))}${valid.slice(8)}`],
   ];
   for (const [name, text] of variants) {
     it(`${name}`, () => {
@@ -188,8 +204,9 @@ describe('standard-webhooks: base64 variants that a lenient decoder would accept
     });
   }
 
-  it('the non-canonical variant decodes to the very same bytes (why it must be rejected by shape)', () => {
+  it('the non-canonical and look-alike variants decode to the very same bytes (why they must be rejected by shape)', () => {
     expect(Buffer.from(nonCanonical, 'base64').equals(digest)).toBe(true);
+    expect(Buffer.from(lookAlike(valid), 'base64').equals(digest)).toBe(true);
   });
 });
 
@@ -222,6 +239,16 @@ describe('several signatures in one header: any match is enough, malformed ones 
       expect(check(id, { [name]: value }, body).ok).toBe(true);
     });
 
+    it(`${id}: only this request's signatures are compared (nothing carries over from the previous request)`, () => {
+      const { headers, body } = signedSample(id);
+      const ts = defaultTs(id);
+      expect(check(id, { [name]: `t=${ts},v1=${forged(id, 1)},v1=${signatureOf(id, headers)}` }, body).ok).toBe(true);
+      const verdict = check(id, { [name]: `t=${ts},v1=${forged(id, 1)}` }, body);
+      expect(verdict).toMatchObject({ ok: false, code: 'signature_mismatch' });
+      if (!verdict.ok) expect(verdict.reason).toContain('1 signature checked');
+      expect(check(id, { [name]: `t=${ts},v1=${signatureOf(id, headers)}zz` }, body)).toMatchObject({ ok: false, code: 'malformed_header' });
+    });
+
     it(`${id}: 17 v1= signatures are refused as abuse`, () => {
       const { headers, body } = signedSample(id);
       const many = Array.from({ length: 16 }, (_, i) => `v1=${forged(id, i + 1)}`).join(',');
@@ -239,6 +266,15 @@ describe('several signatures in one header: any match is enough, malformed ones 
     const { headers, body } = signedSample('standard-webhooks');
     const value = `v1,${forged('standard-webhooks', 1)} v1,${forged('standard-webhooks', 2)} ${headers['webhook-signature']}`;
     expect(check('standard-webhooks', { ...headers, 'webhook-signature': value }, body)).toMatchObject({ ok: true, matched: 'current' });
+  });
+
+  it("standard-webhooks: only this request's signatures are compared (nothing carries over from the previous request)", () => {
+    const { headers, body } = signedSample('standard-webhooks');
+    const both = `v1,${forged('standard-webhooks', 1)} ${headers['webhook-signature']}`;
+    expect(check('standard-webhooks', { ...headers, 'webhook-signature': both }, body).ok).toBe(true);
+    const verdict = check('standard-webhooks', { ...headers, 'webhook-signature': `v1,${forged('standard-webhooks', 1)}` }, body);
+    expect(verdict).toMatchObject({ ok: false, code: 'signature_mismatch' });
+    if (!verdict.ok) expect(verdict.reason).toContain('1 signature checked');
   });
 
   it('standard-webhooks: other versions (v1a, asymmetric) are skipped', () => {

@@ -1,11 +1,12 @@
 /** Property tests: nothing a sender can put in headers or body makes verify throw or pass unsigned. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { verifySignature } from '../../lambdas/domain/signature.ts';
 import { verify } from '../../lambdas/domain/verify.ts';
 import { prepareKeys } from '../../lambdas/domain/keys.ts';
 import { NOW, PROVIDER_IDS, SECRETS, TIMESTAMP_UNIT, bytes, check, provider, type ProviderId } from './fixtures.ts';
 import { sample, signedSample } from './samples.ts';
-import { recipe } from './signers.ts';
+import { recipe, signatureOf, withSignature } from './signers.ts';
 
 const AUTH_CODES = ['missing_header', 'malformed_header', 'timestamp_out_of_tolerance', 'signature_mismatch'];
 
@@ -139,6 +140,52 @@ describe('signatures over raw bytes', () => {
           expect(check(id, headers, tampered)).toMatchObject({ ok: false, code: 'signature_mismatch' });
         }),
         { numRuns: 150 },
+      );
+    });
+  }
+});
+
+describe('signature text is decoded strictly and exactly', () => {
+  // The shapes as documented, written as regexes: the oracle for the hand-written decoders.
+  const SHAPE: Partial<Record<ProviderId, RegExp>> = {
+    stripe: /^[0-9a-f]{64}$/,
+    solatis: /^[0-9a-f]{64}$/,
+    suki: /^[0-9a-fA-F]{64}$/,
+    'standard-webhooks': /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/,
+  };
+  const ids = Object.keys(SHAPE) as ProviderId[];
+  // Hex and base64 characters of both cases, their neighbours, base64url, padding, space, and each of
+  // those moved up by U+0100 (a two-byte character with the same low byte).
+  const ascii = [...'0123456789abcdefABCDEFgGzZ+/=-_ .:\n'];
+  const character = fc.constantFrom(...ascii, ...ascii.map((c) => String.fromCharCode(0x100 + c.charCodeAt(0))), '\u00e1', '\uff41');
+
+  for (const id of ids) {
+    const p = provider(id);
+    const keys = keysOf(id);
+    const signedAt = (raw: Uint8Array) => recipe(id, { body: raw, msgId: 'msg_property' });
+
+    it(`${id}: any bytes signed with the documented recipe verify (the decoder reads every digest right)`, () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 256 }), (raw) => {
+          expect(verifySignature(p, signedAt(raw), raw, keys, NOW)).toMatchObject({ ok: true, matched: 'current' });
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it(`${id}: one character changed is accepted only as the documented shape, and then only if it is the same signature`, () => {
+      const raw = new Uint8Array([1, 2, 3]);
+      const headers = signedAt(raw);
+      const valid = signatureOf(id, headers);
+      fc.assert(
+        fc.property(fc.nat({ max: valid.length - 1 }), character, (at, c) => {
+          const text = `${valid.slice(0, at)}${c}${valid.slice(at + 1)}`;
+          const verdict = verifySignature(p, withSignature(id, headers, text), raw, keys, NOW);
+          if (!SHAPE[id]!.test(text)) expect(verdict).toMatchObject({ ok: false, code: 'malformed_header' });
+          else if (text === valid || (id === 'suki' && text.toLowerCase() === valid)) expect(verdict.ok).toBe(true);
+          else expect(verdict).toMatchObject({ ok: false, code: 'signature_mismatch' });
+        }),
+        { numRuns: 1000 },
       );
     });
   }

@@ -114,6 +114,19 @@ describe('timestamps must be plain digits, verbatim', () => {
     });
   }
 
+  it('15- and 16-digit timestamps are read as Number() reads them (in the tolerance message)', () => {
+    for (const id of TIMESTAMPED) {
+      const s = sample(id);
+      for (const ts of ['987654321098765', '9876543210987654', '9007199254740993']) {
+        const headers = recipe(id, { body: s.body, ts, ...(s.msgId ? { msgId: s.msgId } : {}) });
+        const seconds = TIMESTAMP_UNIT[id] === 'ms' ? Number(ts) / 1000 : Number(ts);
+        const verdict = check(id, headers, s.body);
+        expect(verdict).toMatchObject({ ok: false, code: 'timestamp_out_of_tolerance' });
+        if (!verdict.ok) expect(verdict.reason).toContain(`(${Math.ceil(seconds - NOW)} s in the future;`);
+      }
+    }
+  });
+
   it('standard-webhooks: leading zeros are signed verbatim (never re-formatted)', () => {
     const s = sample('standard-webhooks');
     const ts = `000${NOW}`;
