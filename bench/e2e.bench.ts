@@ -7,7 +7,8 @@
  *    injection) driven with freshly signed sample events over all providers by closed-loop clients at
  *    increasing concurrency. Per level: webhooks/s (2xx answers per second), p50/p99/max latency, non-2xx
  *    answers, and after the queues drain, losses (accepted but not processed exactly once), plus the CPU the
- *    runner process (stand-ins + functions) and the load generator spent per webhook.
+ *    runner process (stand-ins + functions; also by thread: main, verifier, processors, V8/libuv) and the
+ *    load generator spent per webhook.
  * 2. Bundles: the verifier built as the stack builds it (lib/bundling.ts: split into lazily imported
  *    chunks) against bench/e2e/sdk-baseline.ts (the same three clients and commands) bundled as any
  *    function would bundle it (one file), the same baseline split like the verifier, and diagnosis bundles:
@@ -25,7 +26,7 @@
  */
 import { build, stop, type BuildOptions, type Metafile } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -63,6 +64,32 @@ function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU seconds per group of the runner's threads (Linux /proc): its main thread (HTTP API, dynalite,
+ * local-aws-sqs, event sources), the verifier and processor environments (worker threads the runner names
+ * `verifier`, `p-<provider>`), and the rest (V8's compiler and GC threads, libuv's pool: LevelDB, files).
+ * Threads that ended in between are missed (environments recycled by a timeout or crash).
+ */
+type ThreadGroup = 'main' | 'verifier' | 'processors' | 'v8AndLibuv';
+function runnerThreadsCpuSeconds(pid: number): Record<ThreadGroup, number> | undefined {
+  const groups: Record<ThreadGroup, number> = { main: 0, verifier: 0, processors: 0, v8AndLibuv: 0 };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        const group: ThreadGroup = Number(tid) === pid ? 'main' : comm === 'verifier' ? 'verifier' : comm.startsWith('p-') ? 'processors' : 'v8AndLibuv';
+        groups[group] += (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return groups;
+  } catch {
+    return undefined;
+  }
+}
+
 interface Level {
   readonly concurrency: number;
   readonly seconds: number;
@@ -77,6 +104,8 @@ interface Level {
   readonly processedMoreThanOnce: number;
   readonly endToEndPerSecond: number;
   readonly runnerCpuMsPerWebhook?: number;
+  /** runnerCpuMsPerWebhook by thread group (runnerThreadsCpuSeconds). */
+  readonly runnerCpuMsPerWebhookByThread?: Record<ThreadGroup, number>;
   readonly loadGeneratorCpuMsPerWebhook: number;
 }
 
@@ -90,6 +119,7 @@ async function runLevel(stack: FaultStack, concurrency: number, seconds: number,
   const replies: { request: SignedRequest; reply: Reply }[] = [];
   const pid = stack.stack.runtime.pid;
   const cpuBefore = processCpuSeconds(pid);
+  const threadsBefore = runnerThreadsCpuSeconds(pid);
   const clientBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
@@ -113,6 +143,7 @@ async function runLevel(stack: FaultStack, concurrency: number, seconds: number,
   }, 20_000, 250).catch(() => stack.processorLogs().processed);
   const drainMs = performance.now() - drainStarted;
   const cpuAfter = processCpuSeconds(pid);
+  const threadsAfter = runnerThreadsCpuSeconds(pid);
   const non2xx: Record<string, number> = {};
   for (const { reply } of replies) {
     if (reply.status !== undefined && reply.status >= 200 && reply.status < 300) continue;
@@ -137,6 +168,9 @@ async function runLevel(stack: FaultStack, concurrency: number, seconds: number,
     processedMoreThanOnce: keys.filter((k) => (processedCounts.get(k) ?? 0) > 1).length,
     endToEndPerSecond: round(processedOnce / (elapsed + drainMs / 1000)),
     ...(cpuBefore !== undefined && cpuAfter !== undefined ? { runnerCpuMsPerWebhook: round(((cpuAfter - cpuBefore) * 1000) / Math.max(1, accepted.length)) } : {}),
+    ...(threadsBefore && threadsAfter ? {
+      runnerCpuMsPerWebhookByThread: Object.fromEntries((Object.keys(threadsAfter) as ThreadGroup[]).map((g) => [g, round(((threadsAfter[g] - threadsBefore[g]) * 1000) / Math.max(1, accepted.length))])) as Record<ThreadGroup, number>,
+    } : {}),
     loadGeneratorCpuMsPerWebhook: round((clientCpu.user + clientCpu.system) / 1000 / Math.max(1, accepted.length)),
   };
 }
@@ -168,7 +202,8 @@ async function throughput(): Promise<Record<string, unknown>> {
       levels.push(level);
       log(`concurrency ${String(concurrency).padStart(3)}: ${String(level.webhooksPerSecond).padStart(6)} webhooks/s · p50 ${level.latencyMs.p50} ms · p99 ${level.latencyMs.p99} ms · ` +
         `non-2xx ${JSON.stringify(level.non2xx)} · lost ${level.lost} · processed twice ${level.processedMoreThanOnce} · drain ${level.drainMs} ms · ` +
-        `runner CPU ${level.runnerCpuMsPerWebhook ?? '?'} ms/webhook`);
+        `runner CPU ${level.runnerCpuMsPerWebhook ?? '?'} ms/webhook` +
+        (level.runnerCpuMsPerWebhookByThread ? ` (${Object.entries(level.runnerCpuMsPerWebhookByThread).map(([g, ms]) => `${g} ${ms}`).join(', ')})` : ''));
     }
     const alone = await verifierAlone(stack.stack.stateDir);
     log(`verifier alone (its bundle in one process, one request at a time, against the same stand-ins): ${alone.cpuMsPerRequest.toFixed(2)} ms CPU and ` +

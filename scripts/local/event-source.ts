@@ -6,18 +6,26 @@
  * DLQ after maxReceiveCount receives. A function error or timeout fails the whole batch, and so does a
  * response naming an unknown item, as with Lambda.
  *
- * Short polls with a pause when idle: local-aws-sqs's long poll waits out WaitTimeSeconds even when
- * messages are available (and can return one message twice in a batch), which real SQS does not.
+ * Short polls (local-aws-sqs's long poll waits out WaitTimeSeconds even when messages are available, and
+ * can return one message twice in a batch, which real SQS does not), but only when messages can be there,
+ * as Lambda's long polling returns when they arrive: after a full batch, after the queue got messages
+ * (`activity`, from the SQS stand-in), when messages this source left undeleted become visible again, and
+ * every IDLE_POLL_MS for anything else (ChangeMessageVisibility from outside, delayed messages). Without
+ * `activity`, every IDLE_PAUSE_MS while the queue is empty.
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Invocation, LocalFunction, LogFacts } from './functions.ts';
 import { formatOutcome, type Print } from './report.ts';
 import { LOCAL_REGION } from './settings.ts';
-import { clientConfig } from './stand-ins.ts';
+import { SqsJsonClient } from './sqs-json-client.ts';
+import type { QueueActivity } from './stand-ins.ts';
 
 const IDLE_PAUSE_MS = 100;
+const IDLE_POLL_MS = 1_000;
 const ERROR_PAUSE_MS = 1_000;
+/** After the visibility timeout of a message left on the queue: local-aws-sqs's timer has fired by then. */
+const VISIBLE_AGAIN_SLACK_MS = 20;
 
 export interface EventSourceOptions {
   readonly providerId: string;
@@ -30,6 +38,8 @@ export interface EventSourceOptions {
   /** A LocalFunction, or a drill.ts ReplaceableFunction around one. */
   readonly processor: Pick<LocalFunction, 'invoke'>;
   readonly print: Print;
+  /** New messages on the queues (local-aws-sqs in the runner); without it the source polls an empty queue every IDLE_PAUSE_MS. */
+  readonly activity?: QueueActivity;
 }
 
 export function toRecord(message: Message, queueArn: string): SQSRecord {
@@ -105,30 +115,55 @@ function describe(record: SQSRecord, failed: boolean, invocation: Invocation, fa
 }
 
 export class EventSource {
-  readonly #client: SQSClient;
+  readonly #client: SqsJsonClient;
   readonly #abort = new AbortController();
   #loop: Promise<void> | undefined;
+  /** Counts the reasons to poll (new messages, messages visible again); a poll that began at count n saw those up to n. */
+  #nudges = 0;
+  #wake: (() => void) | undefined;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: EventSourceOptions) {
-    this.#client = new SQSClient(clientConfig(options.endpoint));
+    this.#client = new SqsJsonClient(options.endpoint);
   }
 
   start(): void {
+    const queueName = new URL(this.options.queueUrl).pathname.split('/').filter(Boolean).at(-1)!;
+    this.#unsubscribe = this.options.activity?.onMessages(queueName, () => this.#nudge());
     this.#loop = this.#run();
   }
 
-  async #pause(ms: number): Promise<void> {
+  #nudge(): void {
+    this.#nudges++;
+    this.#wake?.();
+  }
+
+  /** Waits `ms`, or (with `since`) until a nudge after the count `since`, whichever comes first. */
+  async #pause(ms: number, since?: number): Promise<void> {
     const signal = this.#abort.signal;
-    if (signal.aborted) return;
+    if (signal.aborted || (since !== undefined && this.#nudges !== since)) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
+        this.#wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
+      if (since !== undefined) this.#wake = done;
     });
+  }
+
+  /** Messages this source left on the queue become visible again after the visibility timeout: poll then. */
+  #pollWhenVisibleAgain(receivedAt: number): void {
+    const delay = Math.max(0, receivedAt + this.options.visibilityTimeoutSeconds * 1000 + VISIBLE_AGAIN_SLACK_MS - Date.now());
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#nudge();
+    }, delay);
+    this.#timers.add(timer);
   }
 
   async #run(): Promise<void> {
@@ -136,8 +171,9 @@ export class EventSource {
     let reportedError = false;
     while (!this.#abort.signal.aborted) {
       let messages: Message[];
+      const seen = this.#nudges;
       try {
-        const out = await this.#client.send(new ReceiveMessageCommand({
+        messages = await this.#client.receiveMessage({
           QueueUrl: queueUrl,
           MaxNumberOfMessages: this.options.batchSize,
           VisibilityTimeout: this.options.visibilityTimeoutSeconds,
@@ -145,8 +181,7 @@ export class EventSource {
           AttributeNames: ['All'],
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
-        }), { abortSignal: this.#abort.signal });
-        messages = out.Messages ?? [];
+        }, { abortSignal: this.#abort.signal });
         reportedError = false;
       } catch (error) {
         if (this.#abort.signal.aborted) return;
@@ -155,15 +190,19 @@ export class EventSource {
         await this.#pause(ERROR_PAUSE_MS);
         continue;
       }
-      if (messages.length === 0) {
-        await this.#pause(IDLE_PAUSE_MS);
-        continue;
+      const receivedAt = Date.now();
+      if (messages.length > 0) await this.#deliver(messages, receivedAt);
+      if (!this.options.activity) {
+        if (messages.length === 0) await this.#pause(IDLE_PAUSE_MS);
+      } else if (messages.length < this.options.batchSize) {
+        // A full batch may have left more behind; otherwise poll again once something arrived since this receive began.
+        await this.#pause(IDLE_POLL_MS, seen);
       }
-      await this.#deliver(messages);
     }
   }
 
-  async #deliver(messages: Message[]): Promise<void> {
+  /** `receivedAt`: when the receive answered (local-aws-sqs started the messages' visibility timeout before that). */
+  async #deliver(messages: Message[], receivedAt: number): Promise<void> {
     const { providerId, queueUrl, queueArn, processor, print, maxReceiveCount } = this.options;
     const records = messages.map((m) => toRecord(m, queueArn));
     const event: SQSEvent = { Records: records };
@@ -171,17 +210,23 @@ export class EventSource {
     const failed = failedIds(invocation, records);
     const facts = invocation.kind === 'result' || invocation.kind === 'error' ? invocation.facts : [];
     const done = records.filter((r) => !failed.has(r.messageId));
+    let leftOnQueue = failed.size > 0;
     if (done.length > 0) {
       try {
-        const out = await this.#client.send(new DeleteMessageBatchCommand({
+        const out = await this.#client.deleteMessageBatch({
           QueueUrl: queueUrl,
           Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
-        }));
-        if ((out.Failed ?? []).length > 0) print(`event source ${providerId}: ${out.Failed!.length} message(s) could not be deleted and will be delivered again`);
+        });
+        if ((out.Failed ?? []).length > 0) {
+          leftOnQueue = true;
+          print(`event source ${providerId}: ${out.Failed!.length} message(s) could not be deleted and will be delivered again`);
+        }
       } catch (error) {
+        leftOnQueue = true;
         print(`event source ${providerId}: DeleteMessageBatch failed (${(error as Error).name}); the batch will be delivered again`);
       }
     }
+    if (leftOnQueue && this.options.activity) this.#pollWhenVisibleAgain(receivedAt);
     for (const record of records) {
       const eventType = record.messageAttributes['eventType']?.stringValue;
       print(formatOutcome({
@@ -196,6 +241,9 @@ export class EventSource {
 
   async stop(): Promise<void> {
     this.#abort.abort();
+    this.#unsubscribe?.();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     await this.#loop?.catch(() => undefined);
     this.#client.destroy();
   }

@@ -4,7 +4,7 @@
  * to `maxConcurrency` environments on demand (each new one is a cold start), kills an environment whose
  * invocation overruns the timeout (as Lambda does), and replaces environments that crashed.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -28,7 +28,7 @@ export interface FunctionSpec {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly maxConcurrency: number;
-  /** Where the handler's stdout/stderr go (Powertools JSON logs, EMF metrics). */
+  /** Where the handler's stdout/stderr go (Powertools JSON logs, EMF metrics): each environment appends to it itself. */
   readonly logFile: string;
   /** Also copy the handler's output here (the runner's --verbose). */
   readonly echo?: NodeJS.WritableStream;
@@ -54,21 +54,22 @@ class Environment {
   pending: Pending | undefined;
   dead = false;
 
-  constructor(private readonly spec: FunctionSpec, log: WriteStream, onGone: (env: Environment) => void) {
+  constructor(private readonly spec: FunctionSpec, log: { readonly fd: number; write(chunk: Buffer): void }, onGone: (env: Environment) => void) {
     this.worker = new Worker(WORKER_SCRIPT, {
-      workerData: { bundle: spec.bundle, functionName: spec.name, memoryMb: spec.memoryMb },
+      // The worker writes the handler's output to logFd itself and forwards it here only to echo it (--verbose).
+      workerData: { bundle: spec.bundle, functionName: spec.name, memoryMb: spec.memoryMb, logFd: log.fd, echo: spec.echo !== undefined },
       env: { ...spec.environment },
       argv: [],
       execArgv: [],
       stdout: true,
       stderr: true,
-      // Lambda's memory setting, applied to the heap.
-      resourceLimits: { maxOldGenerationSizeMb: spec.memoryMb },
+      // Lambda's memory setting, applied to the heap as Lambda's Node.js runtime does.
+      resourceLimits: heapLimits(spec.memoryMb),
     });
     for (const stream of [this.worker.stdout, this.worker.stderr]) {
       stream.on('data', (chunk: Buffer) => {
-        log.write(chunk);
-        spec.echo?.write(chunk);
+        if (spec.echo) spec.echo.write(chunk);
+        else log.write(chunk); // output that bypassed the worker's own writer (none expected)
       });
     }
     this.ready = new Promise<void>((resolve, reject) => {
@@ -133,18 +134,30 @@ class Environment {
   }
 }
 
+/**
+ * The heap of a Lambda environment with `memoryMb`: the Node.js runtime's bootstrap gives a tenth of the
+ * memory to the young generation (`--max-semi-space-size` = memory / 20) and the rest to the old one.
+ * (V8's young generation is three semi-spaces: two for scavenging, one for new large objects.)
+ */
+export function heapLimits(memoryMb: number): { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } {
+  const semiSpaceMb = Math.max(1, Math.floor(memoryMb / 10 / 2));
+  return { maxYoungGenerationSizeMb: 3 * semiSpaceMb, maxOldGenerationSizeMb: memoryMb - Math.floor(memoryMb / 10) };
+}
+
 /** One function: a pool of environments, at most `maxConcurrency` of them, each busy with one invocation. */
 export class LocalFunction {
   readonly #idle: Environment[] = [];
   readonly #all = new Set<Environment>();
   readonly #waiting: ((env: Environment) => void)[] = [];
-  readonly #log: WriteStream;
+  readonly #log: { readonly fd: number; write(chunk: Buffer): void };
+  #logClosed = false;
   #nextId = 1;
   #stopped = false;
 
   constructor(readonly spec: FunctionSpec) {
     mkdirSync(dirname(spec.logFile), { recursive: true });
-    this.#log = createWriteStream(spec.logFile, { flags: 'a' });
+    const fd = openSync(spec.logFile, 'a');
+    this.#log = { fd, write: (chunk) => void (this.#logClosed || writeSync(fd, chunk)) };
   }
 
   /** Starts one environment and waits for its init, so configuration errors surface at start. */
@@ -214,6 +227,9 @@ export class LocalFunction {
   async stop(): Promise<void> {
     this.#stopped = true;
     await Promise.all([...this.#all].map((env) => env.kill()));
-    await new Promise<void>((resolve) => this.#log.end(resolve));
+    if (!this.#logClosed) {
+      this.#logClosed = true;
+      closeSync(this.#log.fd);
+    }
   }
 }

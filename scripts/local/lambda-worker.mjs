@@ -3,31 +3,54 @@
 // invocations arrive one at a time, as in Lambda. Plain JavaScript on purpose: worker threads do not
 // inherit tsx's loader, and the bundle is already JavaScript.
 //
-// Log lines the handler writes are passed through unchanged (to the function's log file) and, for the
-// terminal summary, reduced to an allowlist of id/type/outcome fields: never a body, header or secret.
+// Log lines the handler writes go unchanged to the function's log file, appended by this thread itself
+// (as Lambda's runtime hands stdout to its log agent, not to the function's caller: no hop through the
+// runner's event loop), and, for the terminal summary, are reduced to an allowlist of id/type/outcome
+// fields: never a body, header or secret.
 import { randomUUID } from 'node:crypto';
+import { writeFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { bundle, functionName, memoryMb } = workerData;
+const { bundle, functionName, memoryMb, logFd, echo } = workerData;
 process.setSourceMapsEnabled?.(true);
+
+// The thread's name in top -H / ps -L (Linux; at most 15 bytes): `verifier`, `p-github`, ...
+try {
+  writeFileSync('/proc/thread-self/comm', functionName.replace(/^local-/, '').replace(/^processor-/, 'p-').slice(0, 15));
+} catch {
+  // not Linux, or /proc not mounted: only a diagnosis aid
+}
 
 /** Fields of the handlers' JSON log lines that the runner may print (ids, types, outcomes, error names). */
 const SUMMARY_FIELDS = ['message', 'level', 'provider', 'eventType', 'outcome', 'status', 'code', 'messageId', 'error', 'errorName'];
 
+// logFd: the function's log file, opened once by the runner with O_APPEND (file descriptors belong to the
+// process), so the lines of all its environments interleave whole.
 let captured;
 for (const stream of [process.stdout, process.stderr]) {
-  const write = stream.write.bind(stream);
+  const forward = stream.write.bind(stream);
   stream.write = (chunk, ...rest) => {
-    if (captured) captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return write(chunk, ...rest);
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+    if (captured) captured.push(text);
+    try {
+      writeSync(logFd, text);
+    } catch {
+      // the runner is stopping and closed the log file: the line has nowhere to go
+    }
+    // --verbose: also to the runner's terminal (through the parent, as before).
+    if (echo) return forward(chunk, ...rest);
+    const callback = rest.find((r) => typeof r === 'function');
+    if (callback) process.nextTick(callback);
+    return true;
   };
 }
 
 function summarize(chunks) {
   const facts = [];
   for (const line of chunks.join('').split('\n')) {
-    if (!line.startsWith('{')) continue;
+    // Only JSON lines with a message (Powertools log lines); EMF metric lines have none and are long.
+    if (!line.startsWith('{') || !line.includes('"message"')) continue;
     let record;
     try {
       record = JSON.parse(line);

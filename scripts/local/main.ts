@@ -176,6 +176,7 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
       maxReceiveCount: settings.maxReceiveCount.get(provider.id)!,
       processor: fn,
       print,
+      activity: sqs.activity,
     });
     source.start();
     // Event sources stop before the functions they feed (stoppers run in reverse).

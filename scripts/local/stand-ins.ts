@@ -11,10 +11,10 @@ import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, Secr
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { createSqsServer } from 'local-aws-sqs';
+import { createRequestHandler } from 'local-aws-sqs';
 import { S3StandIn } from './s3-stand-in.ts';
 import { SecretsManagerStandIn } from './secrets-manager-stand-in.ts';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './settings.ts';
@@ -60,10 +60,43 @@ export async function ensureLedgerTable(endpoint: string, tableName: string): Pr
   }
 }
 
-export async function startSqs(): Promise<Service> {
-  const server = await createSqsServer({ port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { endpoint, stop: () => closeServer(server) };
+/**
+ * Tells the runner's event sources when a queue got messages, so that they poll it then, as Lambda's long
+ * polling would return, instead of short-polling every queue all the time (local-aws-sqs's long poll waits
+ * out WaitTimeSeconds even when messages are there).
+ */
+export interface QueueActivity {
+  /** `listener` runs whenever a message is put on the queue (send, batch send, redrive, move task). Returns the unsubscribe. */
+  onMessages(queueName: string, listener: () => void): () => void;
+}
+
+/**
+ * local-aws-sqs, in memory, on a free loopback port: its own server (createSqsServer) without the
+ * wrapper, so that the runner sees each queue's new messages (QueueActivity).
+ */
+export async function startSqs(): Promise<Service & { activity: QueueActivity }> {
+  const { service, requestHandler } = createRequestHandler({
+    port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT,
+  });
+  const server = createHttpServer((req, res) => void requestHandler(req, res));
+  const endpoint = await listenOnLoopback(server);
+  // Queue URLs carry the port (createSqsServer does the same once listening).
+  service.PORT = (server.address() as AddressInfo).port;
+  const activity: QueueActivity = {
+    onMessages(queueName, listener) {
+      const queue = service.Queues.find((q) => q.QueueName === queueName);
+      if (!queue) throw new Error(`no queue ${queueName} in local-aws-sqs`);
+      // setRecord is how every new message enters a queue (SendMessage, SendMessageBatch, DLQ moves, redrives).
+      const setRecord = queue.setRecord;
+      queue.setRecord = (...args: Parameters<typeof setRecord>) => {
+        const record = setRecord(...args);
+        listener();
+        return record;
+      };
+      return () => void (queue.setRecord = setRecord);
+    },
+  };
+  return { endpoint, activity, stop: () => closeServer(server) };
 }
 
 export interface ProviderQueues {
