@@ -12,7 +12,7 @@
  * 2. Bundles: the verifier built as the stack builds it (lib/bundling.ts: split into lazily imported
  *    chunks) against bench/e2e/sdk-baseline.ts (the same three clients and commands) bundled as any
  *    function would bundle it (one file), the same baseline split like the verifier, and diagnosis bundles:
- *    the verifier with Powertools Tracer (bench/e2e/verifier-with-tracer.ts) and as one file (S3 client in
+ *    the verifier with Powertools Tracer (lambdas/verifier/traced-handler.ts, `traceVerifierAwsCalls`) and as one file (S3 client in
  *    the cold start). Sizes of the cold-start
  *    code (entry + static chunks) and of all files, the largest packages in the verifier's cold start, and
  *    cold import times: each bundle imported in fresh node processes, interleaved runs, median, with
@@ -244,7 +244,7 @@ const BUNDLES: readonly BundleSpec[] = [
   { key: 'verifier', label: 'verifier (as deployed)', entry: HANDLER_ENTRIES.verifier },
   { key: 'baseline', label: 'SDK-only baseline (3 clients, one file)', entry: SDK_BASELINE, options: PLAIN },
   { key: 'baseline-split', label: 'SDK-only baseline, split like the verifier', entry: SDK_BASELINE },
-  { key: 'verifier-with-tracer', label: 'diagnosis: verifier + Powertools Tracer', entry: join(PROJECT_ROOT, 'bench', 'e2e', 'verifier-with-tracer.ts') },
+  { key: 'verifier-with-tracer', label: 'diagnosis: verifier + Powertools Tracer', entry: join(PROJECT_ROOT, 'lambdas', 'verifier', 'traced-handler.ts') },
   { key: 'verifier-one-file', label: 'diagnosis: verifier not split (S3 in cold start)', entry: HANDLER_ENTRIES.verifier, options: { splitting: false } },
 ];
 
@@ -432,7 +432,7 @@ async function awsCalls(): Promise<Record<string, unknown>> {
       },
       notes: [
         '"processor sqs DeleteMessageBatch" is the event source mapping deleting processed messages (one call per batch of up to 10).',
-        `ReceiveMessage is left out: the local event source short-polls each queue every 100 ms when idle (${Object.entries(idlePolling).filter(([k]) => k.endsWith('ReceiveMessage')).reduce((a, [, v]) => a + v, 0)} calls in this run), where Lambda long-polls; see scripts/cost for the deployed cost.`,
+        `ReceiveMessage is left out: the local event source polls a queue on a new message, after a full batch, when a message becomes visible again and every 1 s (${Object.entries(idlePolling).filter(([k]) => k.endsWith('ReceiveMessage')).reduce((a, [, v]) => a + v, 0)} calls in this run), where Lambda long-polls; see scripts/cost for the deployed cost.`,
         'Secrets Manager calls are 0 per event once an environment has cached the secret (5 min): 2 per provider per cold environment (AWSCURRENT, AWSPREVIOUS).',
       ],
     };

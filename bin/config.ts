@@ -33,7 +33,7 @@ const PROVIDER_ENTRY_ESTIMATE = 230;
 
 const TOP_LEVEL_KEYS = [
   'stage', 'stackName', 'providers', 'throttle', 'maxBodyBytes', 'claimCheckThresholdBytes', 'rotationGraceHours',
-  'ledgerRetentionDays', 'claimCheckRetentionDays', 'logRetentionDays', 'alarmEmail', 'customDomain', 'verifier',
+  'ledgerRetentionDays', 'claimCheckRetentionDays', 'logRetentionDays', 'alarmEmail', 'customDomain', 'verifier', 'traceVerifierAwsCalls',
   'processor', 'alarms', 'claimLeaseSeconds',
 ] as const;
 
@@ -64,6 +64,7 @@ export function parseConfig(input: Raw): AppConfig {
   const throttle = read.throttle(input, 'throttle', { rateLimit: 100, burstLimit: 200 })!;
   const verifier = read.fn(input, 'verifier', { memoryMb: 512, timeoutSeconds: 10 }, 29,
     'the HTTP API integration times out at 30 s');
+  const traceVerifierAwsCalls = read.flag(input, 'traceVerifierAwsCalls', false);
   const processor = read.fn(input, 'processor', { memoryMb: 256, timeoutSeconds: 30 }, 900, 'the Lambda maximum');
 
   const maxBodyBytes = read.int(input, 'maxBodyBytes', 1_048_576, 1_024, 4_194_304,
@@ -108,6 +109,7 @@ export function parseConfig(input: Raw): AppConfig {
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     ...(customDomain !== undefined ? { customDomain } : {}),
     verifier,
+    traceVerifierAwsCalls,
     processor,
     alarms,
   };
@@ -116,6 +118,16 @@ export function parseConfig(input: Raw): AppConfig {
 /** Collects problems instead of throwing at the first, so one synth shows every mistake. */
 class Reader {
   constructor(private readonly problems: string[]) {}
+
+  /** true or false; `cdk -c key=true` passes the string, so 'true' and 'false' count too. */
+  flag(obj: Raw, key: string, fallback: boolean): boolean {
+    const value = obj[key];
+    if (value === undefined || value === null) return fallback;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    this.problems.push(`${key}: must be true or false (got ${show(value)})`);
+    return fallback;
+  }
 
   number(obj: Raw, key: string, fallback: number, min: number, max: number, why?: string, path = key): number {
     const value = coerceNumber(obj[key]);

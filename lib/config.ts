@@ -81,6 +81,8 @@ export interface AppConfig {
   readonly alarmEmail?: string;
   readonly customDomain?: CustomDomainConfig;
   readonly verifier: FunctionConfig;
+  /** Deploy lambdas/verifier/traced-handler.ts: X-Ray subsegments for the verifier's AWS calls, at a cold-start cost. */
+  readonly traceVerifierAwsCalls: boolean;
   readonly processor: FunctionConfig;
   readonly alarms: AlarmThresholds;
 }

@@ -14,7 +14,7 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { ProviderPipeline } from './constructs/provider-pipeline.ts';
 import { pascalCase } from './naming.ts';
-import { PROCESSOR_ENTRY, VERIFIER_ENTRY } from './paths.ts';
+import { PROCESSOR_ENTRY, TRACED_VERIFIER_ENTRY, VERIFIER_ENTRY } from './paths.ts';
 
 export interface WebhookReceiverStackProps extends StackProps {
   /** Validated configuration from bin/config.ts. */
@@ -70,7 +70,7 @@ export class WebhookReceiverStack extends Stack {
       ledger: this.ledger,
       claimChecks: this.claimChecks,
       verifier: config.verifier,
-      verifierEntry: props.verifierEntry ?? VERIFIER_ENTRY,
+      verifierEntry: props.verifierEntry ?? (config.traceVerifierAwsCalls ? TRACED_VERIFIER_ENTRY : VERIFIER_ENTRY),
       throttle: config.throttle,
       definitions: new Map(config.providers.flatMap((p) => (p.definition ? [[p.id, p.definition] as const] : []))),
       maxBodyBytes: config.maxBodyBytes,

@@ -41,6 +41,7 @@ describe('defaults', () => {
       claimLeaseSeconds: 30,
       logRetentionDays: 30,
       verifier: { memoryMb: 512, timeoutSeconds: 10, provisionedConcurrency: 0 },
+      traceVerifierAwsCalls: false,
       processor: { memoryMb: 256, timeoutSeconds: 30, provisionedConcurrency: 0 },
       alarms: { verifierP99Ms: 8_000, signatureFailureMinRequests: 10 },
     });
@@ -142,6 +143,13 @@ describe('errors', () => {
       'alarms.verifierP99Ms: must be a number from 100 to 5000 (at most the verifier timeout, 5 s) (got 6000)',
     ]);
     expect(parseConfig({ providers: ['sully'], verifier: { timeoutSeconds: 5 } }).alarms.verifierP99Ms).toBe(4000);
+  });
+
+  it('takes traceVerifierAwsCalls as a boolean, or as the string cdk -c passes', () => {
+    expect(parseConfig({ providers: ['sully'], traceVerifierAwsCalls: true }).traceVerifierAwsCalls).toBe(true);
+    expect(parseConfig({ providers: ['sully'], traceVerifierAwsCalls: 'true' }).traceVerifierAwsCalls).toBe(true);
+    expect(parseConfig({ providers: ['sully'], traceVerifierAwsCalls: 'false' }).traceVerifierAwsCalls).toBe(false);
+    expect(problemsOf({ providers: ['sully'], traceVerifierAwsCalls: 'yes' })).toEqual(['traceVerifierAwsCalls: must be true or false (got "yes")']);
   });
 
   it('keeps the claim lease longer than the verifier timeout, and at most 15 minutes', () => {

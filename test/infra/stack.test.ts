@@ -237,6 +237,14 @@ describe('Lambda functions', () => {
     expect(verifier.Properties!.Environment.Variables.CLAIM_LEASE_SECONDS).toBe('45');
   }, 60_000);
 
+  it('traceVerifierAwsCalls deploys the traced verifier bundle, and changes nothing else', () => {
+    const codeKey = (t: Template, id: string) => resources(t, 'AWS::Lambda::Function')[logicalId(t, 'AWS::Lambda::Function', id)]!.Properties!.Code.S3Key as string;
+    const { template: plain } = synthesize({ providers: ['sully'] });
+    const { template: traced } = synthesize({ providers: ['sully'], traceVerifierAwsCalls: true });
+    expect(codeKey(traced, 'IngressVerifierFunction')).not.toBe(codeKey(plain, 'IngressVerifierFunction'));
+    expect(codeKey(traced, 'PipelineSullyProcessorFunction')).toBe(codeKey(plain, 'PipelineSullyProcessorFunction'));
+  }, 60_000);
+
   it('each processor gets its provider id and the shared settings', () => {
     for (const id of PROVIDERS) {
       const fnId = logicalId(template, 'AWS::Lambda::Function', `Pipeline${pascalCase(id)}ProcessorFunction`);

@@ -116,4 +116,26 @@ describe.skipIf(!HAS_MOTO)('the esbuild bundle of lambdas/verifier/handler.ts', 
     const stored = await new S3Client(adminClientConfig(moto.endpoint)).send(new GetObjectCommand({ Bucket: 'claim-checks', Key: envelope.claimCheck!.key }));
     expect(await stored.Body!.transformToString()).toBe(body);
   });
+
+  it('builds and serves with Powertools Tracer wired in (lambdas/verifier/traced-handler.ts, traceVerifierAwsCalls)', async () => {
+    // Prepare: the same options, the traced entry; no X-Ray daemon here, so the tracer itself stays off.
+    const tracedDir = join(outdir, 'traced');
+    const built = await build({ ...lambdaBundleOptions('lambdas/verifier/traced-handler.ts', tracedDir), logLevel: 'silent' });
+    const inputs = Object.values(built.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+    process.env['POWERTOOLS_TRACE_ENABLED'] = 'false';
+    const traced = (await import(pathToFileURL(join(tracedDir, ENTRY_FILE)).href)) as { handler: typeof handler };
+    const body = JSON.stringify({ type: 'note_generation.succeeded', data: { id: `note_${randomUUID()}` } });
+    const event = apiEvent({ provider: 'sully', body, headers: signPairs('x-sully-signature', SECRETS.sully.current, body, Math.floor(Date.now() / 1000)) });
+
+    // Act
+    const answer = await traced.handler(event, lambdaContext());
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+
+    // Assess
+    expect(inputs.some((input) => input.includes('node_modules/aws-xray-sdk-core/'))).toBe(true);
+    expect(Object.keys(metafile.outputs).flatMap((f) => Object.keys(metafile.outputs[f]!.inputs)).some((input) => input.includes('aws-xray-sdk-core'))).toBe(false);
+    expect(answer.statusCode).toBe(202);
+    expect(received.Messages).toHaveLength(1);
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: received.Messages![0]!.ReceiptHandle! }));
+  });
 });
