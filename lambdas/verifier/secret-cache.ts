@@ -39,10 +39,12 @@ export interface ProviderKeys {
  * How long a failed fetch is remembered per provider. During a Secrets Manager outage every cold request
  * would otherwise make its own GetSecretValue calls (two stages, each with the SDK's retries: ~6), adding
  * load and latency to a service that is already failing. Within this window the same error is thrown
- * again without a call (the answer stays 503, so the sender retries); short, so that a recovered Secrets
- * Manager, or a secret value set after it was missing, is used within seconds.
+ * again without a call (the answer stays 503, so the sender retries). One second: a container serves one
+ * request at a time, so this already caps its calls at two per second, and every second more would turn
+ * away requests after Secrets Manager has recovered (lost for senders that never retry: `npm run
+ * test:faults` measured ~130 more such events with 5 s).
  */
-export const FAILURE_TTL_MS = 5_000;
+export const FAILURE_TTL_MS = 1_000;
 
 export interface SecretCacheOptions {
   readonly fetchVersion: FetchSecretVersion;
@@ -53,7 +55,7 @@ export interface SecretCacheOptions {
   readonly ttlMs?: number;
   /** At most one early refresh after a signature mismatch per provider per this long. @default 30 s */
   readonly earlyRefreshIntervalMs?: number;
-  /** After a failed fetch, fail without fetching for this long. @default FAILURE_TTL_MS (5 s) */
+  /** After a failed fetch, fail without fetching for this long. @default FAILURE_TTL_MS (1 s) */
   readonly failureTtlMs?: number;
   /** Told when a stored previous secret is unusable (it is then ignored). Gets no secret text. */
   readonly onUnusablePrevious?: (providerId: string, problem: string) => void;

@@ -9,7 +9,7 @@ import { findProvider } from '../../lambdas/domain/providers.ts';
 import type { Provider } from '../../lambdas/domain/provider.ts';
 import type { ProviderRoute } from '../../lambdas/shared/runtime-config.ts';
 import { authenticate } from '../../lambdas/verifier/authenticate.ts';
-import { SecretCache, SecretUnavailableError, type SecretVersion, type VersionStage } from '../../lambdas/verifier/secret-cache.ts';
+import { FAILURE_TTL_MS, SecretCache, SecretUnavailableError, type SecretVersion, type VersionStage } from '../../lambdas/verifier/secret-cache.ts';
 import { signPairs } from './support/signers.ts';
 
 const MINUTE = 60_000;
@@ -182,14 +182,14 @@ describe('an unusable current secret', () => {
     await expect(cache.keysFor(sully, SECRET_ARN)).rejects.toThrow(/sully current secret is empty/);
   });
 
-  it('lets a Secrets Manager failure through and remembers it for 5 s only: then the next request fetches again', async () => {
+  it('lets a Secrets Manager failure through and remembers it for FAILURE_TTL_MS only: then the next request fetches again', async () => {
     store.failWith = Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
     await expect(cache.keysFor(sully, SECRET_ARN)).rejects.toThrow('throttled');
     store.failWith = undefined;
-    clock = T0 + 4_999;
+    clock = T0 + FAILURE_TTL_MS - 1;
     await expect(cache.keysFor(sully, SECRET_ARN)).rejects.toThrow('throttled');
     expect(store.fetches).toHaveLength(2);
-    clock = T0 + 5_000;
+    clock = T0 + FAILURE_TTL_MS;
     await expect(cache.keysFor(sully, SECRET_ARN)).resolves.toBeDefined();
     expect(store.fetches).toHaveLength(4);
   });
