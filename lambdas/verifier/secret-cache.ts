@@ -35,17 +35,6 @@ export interface ProviderKeys {
   readonly previousAfterGrace?: KeyObject;
 }
 
-/**
- * How long a failed fetch is remembered per provider. During a Secrets Manager outage every cold request
- * would otherwise make its own GetSecretValue calls (two stages, each with the SDK's retries: ~6), adding
- * load and latency to a service that is already failing. Within this window the same error is thrown
- * again without a call (the answer stays 503, so the sender retries). One second: a container serves one
- * request at a time, so this already caps its calls at two per second, and every second more would turn
- * away requests after Secrets Manager has recovered (lost for senders that never retry: `npm run
- * test:faults` measured ~130 more such events with 5 s).
- */
-export const FAILURE_TTL_MS = 1_000;
-
 export interface SecretCacheOptions {
   readonly fetchVersion: FetchSecretVersion;
   readonly rotationGraceMs: number;
@@ -55,8 +44,6 @@ export interface SecretCacheOptions {
   readonly ttlMs?: number;
   /** At most one early refresh after a signature mismatch per provider per this long. @default 30 s */
   readonly earlyRefreshIntervalMs?: number;
-  /** After a failed fetch, fail without fetching for this long. @default FAILURE_TTL_MS (1 s) */
-  readonly failureTtlMs?: number;
   /** Told when a stored previous secret is unusable (it is then ignored). Gets no secret text. */
   readonly onUnusablePrevious?: (providerId: string, problem: string) => void;
 }
@@ -72,23 +59,17 @@ export class SecretCache {
   readonly #options: Required<Omit<SecretCacheOptions, 'onUnusablePrevious'>> & Pick<SecretCacheOptions, 'onUnusablePrevious'>;
   readonly #loaded = new Map<string, Loaded>();
   readonly #lastEarlyRefresh = new Map<string, number>();
-  readonly #failed = new Map<string, { readonly at: number; readonly error: unknown }>();
 
   constructor(options: SecretCacheOptions) {
-    this.#options = { now: () => Date.now(), ttlMs: 300_000, earlyRefreshIntervalMs: 30_000, failureTtlMs: FAILURE_TTL_MS, ...options };
+    this.#options = { now: () => Date.now(), ttlMs: 300_000, earlyRefreshIntervalMs: 30_000, ...options };
   }
 
-  /**
-   * The keys to verify with; fetches both stages when the cached ones are older than the TTL. Within
-   * `failureTtlMs` of a failed fetch it throws that same error again instead of fetching.
-   */
+  /** The keys to verify with; fetches both stages when the cached ones are older than the TTL. */
   async keysFor(provider: Provider, secretId: string): Promise<ProviderKeys> {
     const cached = this.#loaded.get(provider.id);
     const now = this.#options.now();
-    if (cached && now - cached.fetchedAt < this.#options.ttlMs) return this.#select(cached, now);
-    const failed = this.#failed.get(provider.id);
-    if (failed && now - failed.at < this.#options.failureTtlMs) throw failed.error;
-    return this.#select(await this.#load(provider, secretId), now);
+    const loaded = cached && now - cached.fetchedAt < this.#options.ttlMs ? cached : await this.#load(provider, secretId);
+    return this.#select(loaded, now);
   }
 
   /**
@@ -113,20 +94,8 @@ export class SecretCache {
       : { keys: { current: loaded.current }, previousAfterGrace: loaded.previous };
   }
 
-  /** Fetches and derives; a failure (Secrets Manager's, or an unusable current secret) is remembered. */
-  async #load(provider: Provider, secretId: string): Promise<Loaded> {
-    try {
-      const loaded = await this.#fetch(provider, secretId);
-      this.#failed.delete(provider.id);
-      return loaded;
-    } catch (error) {
-      this.#failed.set(provider.id, { at: this.#options.now(), error });
-      throw error;
-    }
-  }
-
   // Lambda runs one request per container at a time, so concurrent loads of one provider do not occur.
-  async #fetch(provider: Provider, secretId: string): Promise<Loaded> {
+  async #load(provider: Provider, secretId: string): Promise<Loaded> {
     const [current, previous] = await Promise.all([
       this.#options.fetchVersion(secretId, 'AWSCURRENT'),
       this.#options.fetchVersion(secretId, 'AWSPREVIOUS'),

@@ -124,7 +124,8 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioReport> {
     await sleep(500);
     return await report(spec, stack, runs, redriven, Date.now() - started);
   } finally {
-    await stack.stop();
+    // FAULT_KEEP_STATE=1 keeps the stack's state directory (logs, ledger) to look into a run afterwards.
+    await stack.stop({ keep: process.env['FAULT_KEEP_STATE'] === '1' });
   }
 }
 
