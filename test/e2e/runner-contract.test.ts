@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ENTRY_FILE, LAMBDA_TARGET, lambdaBundleOptions } from '../../lib/bundling.ts';
 import { processorEnvironment, verifierEnvironment } from '../../scripts/local/environment.ts';
 import { failedIds, toRecord } from '../../scripts/local/event-source.ts';
-import type { Invocation } from '../../scripts/local/functions.ts';
+import { heapLimits, type Invocation } from '../../scripts/local/functions.ts';
 import { isTextContentType, mapResult } from '../../scripts/local/http-api.ts';
 import { loadAppConfig, PROJECT_ROOT } from '../../scripts/local/settings.ts';
 
@@ -39,6 +39,14 @@ describe('the local build is the deployed build', () => {
     const options = lambdaBundleOptions('entry.ts', 'out');
     expect(options).toMatchObject({ format: 'esm', platform: 'node', outExtension: { '.js': '.mjs' }, entryPoints: { index: 'entry.ts' } });
     expect(ENTRY_FILE).toBe('index.mjs');
+  });
+});
+
+describe('the local environments get the heap of a Lambda environment of their memory size', () => {
+  it('a tenth of the memory to the young generation (semi-space = memory / 20), the rest to the old one', () => {
+    expect(heapLimits(512)).toEqual({ maxYoungGenerationSizeMb: 75, maxOldGenerationSizeMb: 461 });
+    expect(heapLimits(256)).toEqual({ maxYoungGenerationSizeMb: 36, maxOldGenerationSizeMb: 231 });
+    expect(heapLimits(10)).toEqual({ maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 9 });
   });
 });
 
