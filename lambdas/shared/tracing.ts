@@ -1,8 +1,8 @@
 /**
- * Powertools Tracer, for the processors: X-Ray subsegments for each AWS SDK call and the handler.
- * The verifier does not load it: aws-xray-sdk-core adds ~130 KB and 25–45% to the cold import of the
- * latency-critical function (measured by `npm run bench:e2e`); the verifier's invocations are still traced
- * by Lambda's active tracing. To trace its SDK calls too, wrap its clients as `traced` does here.
+ * Powertools Tracer: X-Ray subsegments for each AWS SDK call and the handler. The processors always load
+ * it; the verifier only as lambdas/verifier/traced-handler.ts (cdk.json `traceVerifierAwsCalls`), since
+ * aws-xray-sdk-core adds ~130 KB and 25–45% to the cold import of the latency-critical function (measured
+ * by `npm run bench:e2e`). Lambda's active tracing records the verifier's invocations either way.
  */
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
