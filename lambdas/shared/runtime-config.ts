@@ -94,18 +94,6 @@ export function parseProvidersConfig(text: string): ReadonlyMap<string, Provider
   return new Map(Object.entries(parsed).map(([id, entry]) => [id, routeFor(id, entry)]));
 }
 
-/**
- * `CLAIM_LEASE_SECONDS` (default 30): how long a verifier's `received` claim answers duplicates 409 before
- * a retry may re-claim the event (a crash between claim and enqueue left it behind). It must outlast the
- * verifier's timeout, or a claim could expire while its verifier is still enqueueing and a retry would
- * enqueue the event a second time; the function cannot see its own timeout, so bin/config.ts checks that
- * at synth (claimLeaseSeconds > verifier.timeoutSeconds). At most 15 minutes: a claim left by a crash
- * answers 409 for the whole lease, and a sender that gives up sooner loses the event.
- */
-export function readClaimLeaseSeconds(env: Env): number {
-  return integer(env, 'CLAIM_LEASE_SECONDS', 30, 1, 900);
-}
-
 export function readVerifierConfig(env: Env): VerifierConfig {
   return {
     providers: parseProvidersConfig(requiredString(env, 'PROVIDERS_CONFIG')),
@@ -115,7 +103,11 @@ export function readVerifierConfig(env: Env): VerifierConfig {
     claimCheckThresholdBytes: integer(env, 'CLAIM_CHECK_THRESHOLD_BYTES', 245_760, 1_024, SQS_MAX_MESSAGE_BYTES - 4_096),
     rotationGraceHours: integer(env, 'ROTATION_GRACE_HOURS', 72, 0, 24 * 365),
     ledgerRetentionDays: integer(env, 'LEDGER_RETENTION_DAYS', 30, 1, 3_650),
-    claimLeaseSeconds: readClaimLeaseSeconds(env),
+    // It must outlast the verifier's timeout, or a claim could expire while its verifier is still
+    // enqueueing and a retry would enqueue the event a second time; the function cannot see its own
+    // timeout, so bin/config.ts checks that at synth. At most 15 minutes: a claim left by a crash answers
+    // 409 for the whole lease, and a sender that gives up sooner loses the event.
+    claimLeaseSeconds: integer(env, 'CLAIM_LEASE_SECONDS', 30, 1, 900),
   };
 }
 

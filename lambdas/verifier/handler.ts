@@ -29,7 +29,7 @@ const receive = createReceiver({
     rotationGraceMs: config.rotationGraceHours * 3_600_000,
     onUnusablePrevious: (provider, problem) => logger.warn('previous secret ignored', { provider, problem }),
   }),
-  ledger: new Ledger(dynamodb, config.ledgerTable, config.ledgerRetentionDays),
+  ledger: new Ledger(dynamodb, config.ledgerTable, config.ledgerRetentionDays, config.claimLeaseSeconds * 1_000),
   enqueuer: new Enqueuer(sqs, storeClaimCheck, config.claimCheckBucket, config.claimCheckThresholdBytes),
   metrics,
   logger,

@@ -14,15 +14,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { eventKey, signedAtMillis, type LedgerKey, type SignedTimestampUnit } from '../shared/ledger-keys.ts';
-import { readClaimLeaseSeconds } from '../shared/runtime-config.ts';
-
-/**
- * How long a `received` claim blocks others (409); after it, a retry may take the claim over (a crash
- * between claim and enqueue left it). `CLAIM_LEASE_SECONDS`, default 30 s, read once at module load; it must
- * outlast the verifier's timeout (bin/config.ts checks that), or a claim could expire while its verifier
- * is still enqueueing and a retry would enqueue the same event again.
- */
-export const LEASE_MS = readClaimLeaseSeconds(process.env) * 1000;
 
 type Item = Record<string, AttributeValue>;
 
@@ -76,8 +67,11 @@ export class Ledger {
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly retentionDays: number,
-    /** @default LEASE_MS (CLAIM_LEASE_SECONDS) */
-    private readonly leaseMs: number = LEASE_MS,
+    /**
+     * How long a `received` claim blocks others (409); after it, a retry may take the claim over (a crash
+     * between claim and enqueue left it). The handler passes CLAIM_LEASE_SECONDS (runtime-config.ts).
+     */
+    private readonly leaseMs: number,
   ) {}
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
