@@ -1,6 +1,5 @@
 /** Starting and stopping the runner's own servers: on 127.0.0.1 only, on a free port. */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 
 /** Listens on a free loopback port and returns the server's `http://127.0.0.1:<port>` endpoint. */
 export async function listenOnLoopback(server: Server): Promise<string> {
@@ -11,8 +10,9 @@ export async function listenOnLoopback(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** Closes the server, cutting idle and held connections so a stop never waits on a client. */
+/** Closes the server, cutting an HTTP server's idle and held connections so a stop never waits on a client. */
 export function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections?.();
+  // http.Server (a net.Server) can cut its keep-alive connections; a plain net.Server has none to cut.
+  if ('closeAllConnections' in server && typeof server.closeAllConnections === 'function') server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
 }

@@ -128,28 +128,30 @@ export async function createProviderQueues(endpoint: string, providerId: string,
 
 async function freePort(): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const { port } = new URL(await listenOnLoopback(server));
+  await closeServer(server);
+  return Number(port);
 }
 
-/** moto_server on a free port, its output to `logFile`; resolves once it answers. */
-export async function startMoto(executable: string, logFile: string): Promise<Service & { child: ChildProcess }> {
+/** moto_server on a free port, its output to `logFile` (or discarded); resolves once it answers. */
+export async function startMoto(executable: string, logFile?: string): Promise<Service & { child: ChildProcess }> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  mkdirSync(dirname(logFile), { recursive: true });
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  const child = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', logFile ? 'pipe' : 'ignore', logFile ? 'pipe' : 'ignore'] });
+  let log: ReturnType<typeof createWriteStream> | undefined;
+  if (logFile) {
+    mkdirSync(dirname(logFile), { recursive: true });
+    log = createWriteStream(logFile, { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
     await exited;
     clearTimeout(timer);
-    log.end();
+    log?.end();
   };
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -161,7 +163,7 @@ export async function startMoto(executable: string, logFile: string): Promise<Se
     }
     if (Date.now() > deadline || child.exitCode !== null) {
       await stop();
-      throw new Error(`moto_server did not start (see ${logFile})`);
+      throw new Error(`moto_server did not start on port ${port}${logFile ? ` (see ${logFile})` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -3,13 +3,10 @@
  * local-aws-sqs (in-process) always; moto_server (Secrets Manager version stages, S3, DynamoDB with
  * ALL_OLD on condition failures) when it is on PATH.
  */
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import type { Server as HttpServer } from 'node:http';
-import { delimiter, join } from 'node:path';
-import dynalite from 'dynalite';
 import { createSqsServer } from 'local-aws-sqs';
+import { closeServer } from '../../../scripts/local/loopback.ts';
+import { findOnPath } from '../../../scripts/local/settings.ts';
+import { startDynalite as startLocalDynalite, startMoto as startLocalMoto } from '../../../scripts/local/stand-ins.ts';
 
 export const REGION = 'us-east-1';
 export const DUMMY_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -19,24 +16,9 @@ export interface StandIn {
   stop(): Promise<void>;
 }
 
-function closeServer(server: HttpServer | Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-async function listen(server: HttpServer): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-export async function startDynalite(): Promise<StandIn> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const port = await listen(server);
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => closeServer(server) };
+/** dynalite in memory, as the local runner starts it. */
+export function startDynalite(): Promise<StandIn> {
+  return startLocalDynalite(undefined);
 }
 
 export async function startSqs(): Promise<StandIn> {
@@ -48,49 +30,12 @@ export async function startSqs(): Promise<StandIn> {
 
 /** True when `moto_server` is an executable on PATH (decided when the test file is collected). */
 export function motoOnPath(): boolean {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    try {
-      accessSync(join(dir, 'moto_server'), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
+  return findOnPath('moto_server') !== undefined;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await closeServer(server);
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-export async function startMoto(): Promise<StandIn> {
-  const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.ok) return { endpoint, stop };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await stop();
-      throw new Error(`moto_server did not start on port ${port}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** moto_server on a free port, as the local runner starts it, its output discarded. */
+export function startMoto(): Promise<StandIn> {
+  return startLocalMoto('moto_server');
 }
 
 export { createLedgerTable } from '../../../scripts/local/ledger-table.ts';
