@@ -5,8 +5,8 @@
  * checks needed locally, and nothing to install.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback } from './loopback.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackHttpServer } from './loopback.ts';
 
 interface StoredObject {
   readonly bytes: Buffer;
@@ -37,26 +37,11 @@ export function decodeAwsChunked(body: Buffer): Buffer {
   }
 }
 
-export class S3StandIn {
+export class S3StandIn extends LoopbackHttpServer {
   readonly #buckets = new Map<string, Map<string, StoredObject>>();
-  readonly #server: Server;
-  #endpoint = '';
 
-  constructor() {
-    this.#server = createServer((req, res) => void this.#handle(req, res).catch(() => this.#error(res, 500, 'InternalError', 'stand-in failure')));
-  }
-
-  get endpoint(): string {
-    return this.#endpoint;
-  }
-
-  async start(): Promise<string> {
-    this.#endpoint = await listenOnLoopback(this.#server);
-    return this.#endpoint;
-  }
-
-  stop(): Promise<void> {
-    return closeServer(this.#server);
+  protected handle(req: IncomingMessage, res: ServerResponse): void {
+    void this.#handle(req, res).catch(() => this.#error(res, 500, 'InternalError', 'stand-in failure'));
   }
 
   createBucket(name: string): void {

@@ -11,8 +11,8 @@
  *   IncludeDeprecated). No secret text ever appears in an error message.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback } from './loopback.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackHttpServer } from './loopback.ts';
 
 interface Version {
   readonly id: string;
@@ -43,26 +43,14 @@ interface Input {
 const JSON_TYPE = 'application/x-amz-json-1.1';
 const MAX_REQUEST_BYTES = 64 * 1024;
 
-export class SecretsManagerStandIn {
+export class SecretsManagerStandIn extends LoopbackHttpServer {
   readonly #secrets = new Map<string, Secret>();
-  readonly #server: Server;
-  #endpoint = '';
-
   constructor(private readonly region: string, private readonly account: string) {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+    super();
   }
 
-  get endpoint(): string {
-    return this.#endpoint;
-  }
-
-  async start(): Promise<string> {
-    this.#endpoint = await listenOnLoopback(this.#server);
-    return this.#endpoint;
-  }
-
-  stop(): Promise<void> {
-    return closeServer(this.#server);
+  protected handle(req: IncomingMessage, res: ServerResponse): void {
+    void this.#handle(req, res);
   }
 
   /**
