@@ -2,7 +2,6 @@
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 export const VERIFIER_ENTRY = fileURLToPath(new URL('../lambdas/verifier/handler.ts', import.meta.url));
 /** The verifier with Powertools Tracer (`traceVerifierAwsCalls`). */
 export const TRACED_VERIFIER_ENTRY = fileURLToPath(new URL('../lambdas/verifier/traced-handler.ts', import.meta.url));
