@@ -4,7 +4,7 @@
  * minified, split ESM bundle with source maps built by the local esbuild (lib/bundling.ts; no Docker). The role carries no managed
  * policy: it may write to its own log group and nothing else until a construct grants more.
  */
-import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,23 +18,12 @@ import { PROJECT_ROOT } from '../paths.ts';
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers (cdk-nag AwsSolutions-L1 flags older ones). */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-/** One code asset per stack and entry: the eight processors share one bundle, built once per synth. */
-const codeByStack = new WeakMap<Stack, Map<string, lambda.Code>>();
-
-function bundledCode(scope: Construct, entry: string): lambda.Code {
-  const stack = Stack.of(scope);
-  const codes = codeByStack.get(stack) ?? new Map<string, lambda.Code>();
-  codeByStack.set(stack, codes);
-  let code = codes.get(entry);
-  if (!code) codes.set(entry, (code = localBundle(entry)));
-  return code;
-}
-
 /**
  * The handler's code asset, bundled at synth time by the local esbuild. The Docker image is never pulled:
- * CDK tries `local` first, and it always succeeds or throws esbuild's error.
+ * CDK tries `local` first, and it always succeeds or throws esbuild's error. CDK bundles each entry once
+ * per synth and the eight processors share one asset (same bundling options, same output hash).
  */
-function localBundle(entry: string): lambda.Code {
+function bundledCode(entry: string): lambda.Code {
   return lambda.Code.fromAsset(PROJECT_ROOT, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
@@ -101,7 +90,7 @@ export class WebhookFunction extends Construct {
     this.role = role;
 
     this.function = new lambda.Function(this, 'Function', {
-      code: bundledCode(this, props.entry),
+      code: bundledCode(props.entry),
       handler: `${ENTRY_FILE.replace(/\.mjs$/, '')}.handler`,
       description: props.description,
       runtime: FUNCTION_RUNTIME,
