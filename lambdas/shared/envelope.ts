@@ -16,6 +16,18 @@ export interface Envelope {
   /** The signed timestamp header value, verbatim, when the scheme has one. */
   readonly signedTimestamp?: string;
   readonly bodySha256: string;
+  /**
+   * Set by the verifier when the signature was valid but the event type or the dedupe key could not be
+   * read from the body (shape drift, not JSON): the safe reason (field names only, never values). The
+   * event type is then `unknown` and/or the dedupe key the body's SHA-256; the processor sends such a
+   * message to the DLQ on its first receive, with this reason, so on-call can add a handler and redrive.
+   */
+  readonly unrecognized?: string;
+  /**
+   * Set by the verifier when the ledger could not be reached (LedgerBypass): the event was enqueued without
+   * a claim. The processor's conditional "processed" mark creates or completes the ledger entry.
+   */
+  readonly unclaimed?: true;
   /** Exactly one of the next three carries the body. */
   readonly body?: string;
   readonly bodyBase64?: string;
