@@ -34,7 +34,7 @@ const PROVIDER_ENTRY_ESTIMATE = 230;
 const TOP_LEVEL_KEYS = [
   'stage', 'stackName', 'providers', 'throttle', 'maxBodyBytes', 'claimCheckThresholdBytes', 'rotationGraceHours',
   'ledgerRetentionDays', 'claimCheckRetentionDays', 'logRetentionDays', 'alarmEmail', 'customDomain', 'verifier', 'traceVerifierAwsCalls',
-  'processor', 'alarms', 'claimLeaseSeconds',
+  'processor', 'alarms', 'claimLeaseSeconds', 'replayProtectionDays',
 ] as const;
 
 type Raw = Record<string, unknown>;
@@ -74,6 +74,11 @@ export function parseConfig(input: Raw): AppConfig {
   const rotationGraceHours = read.number(input, 'rotationGraceHours', 72, 0, 720);
   const ledgerRetentionDays = read.int(input, 'ledgerRetentionDays', 30, DLQ_RETENTION_DAYS, 365,
     `a message redriven from a DLQ (kept ${DLQ_RETENTION_DAYS} days) must still find its ledger entry`);
+  // Providers that sign no timestamp are protected from a replayed delivery only by their ledger entry, so
+  // it is kept this long for them (ids, types, digests and times: no body content, which keeps its own
+  // shorter retention in the queues and the claim-check bucket).
+  const replayProtectionDays = read.int(input, 'replayProtectionDays', 400, ledgerRetentionDays, 3_650,
+    `at least ledgerRetentionDays (${ledgerRetentionDays}): the entry of a provider without a signed timestamp is its only replay protection`);
   const claimCheckRetentionDays = read.int(input, 'claimCheckRetentionDays', 30, DLQ_RETENTION_DAYS + 1, 365,
     `a claim-check body must outlive its message in the DLQ (${DLQ_RETENTION_DAYS} days)`);
 
@@ -103,6 +108,7 @@ export function parseConfig(input: Raw): AppConfig {
     claimCheckThresholdBytes,
     rotationGraceHours,
     ledgerRetentionDays,
+    replayProtectionDays,
     claimCheckRetentionDays,
     claimLeaseSeconds,
     logRetentionDays,

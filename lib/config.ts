@@ -74,6 +74,8 @@ export interface AppConfig {
   readonly claimCheckThresholdBytes: number;
   readonly rotationGraceHours: number;
   readonly ledgerRetentionDays: number;
+  /** Ledger TTL for providers without a signed timestamp: their only replay protection (REPLAY_PROTECTION_DAYS). */
+  readonly replayProtectionDays: number;
   readonly claimCheckRetentionDays: number;
   /** How long a verifier's ledger claim blocks duplicates (409); longer than the verifier timeout. */
   readonly claimLeaseSeconds: number;

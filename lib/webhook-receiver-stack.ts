@@ -78,6 +78,7 @@ export class WebhookReceiverStack extends Stack {
       rotationGraceHours: config.rotationGraceHours,
       ledgerRetentionDays: config.ledgerRetentionDays,
       claimLeaseSeconds: config.claimLeaseSeconds,
+      replayProtectionDays: config.replayProtectionDays,
       logRetentionDays: config.logRetentionDays,
       logEncryptionKey: keys.telemetryKey,
       logRemovalPolicy: removalPolicy,

@@ -48,6 +48,11 @@ export interface VerifierConfig {
   readonly ledgerRetentionDays: number;
   /** How long a `received` claim blocks duplicates (409) before a retry may take it over. */
   readonly claimLeaseSeconds: number;
+  /**
+   * How long the ledger keeps the entries of providers that sign no timestamp (Solatis, GitHub, the
+   * meeting-recording platform): for them the entry is the only thing that refuses a replayed delivery.
+   */
+  readonly replayProtectionDays: number;
 }
 
 /** SQS refuses messages above 256 KiB; the threshold must leave room below it. */
@@ -108,6 +113,7 @@ export function readVerifierConfig(env: Env): VerifierConfig {
     // timeout, so bin/config.ts checks that at synth. At most 15 minutes: a claim left by a crash answers
     // 409 for the whole lease, and a sender that gives up sooner loses the event.
     claimLeaseSeconds: integer(env, 'CLAIM_LEASE_SECONDS', 30, 1, 900),
+    replayProtectionDays: integer(env, 'REPLAY_PROTECTION_DAYS', 400, 1, 3_650),
   };
 }
 

@@ -16,6 +16,10 @@ export interface EventToEnqueue {
   readonly signedTimestamp?: string;
   readonly bodySha256: string;
   readonly body: Uint8Array;
+  /** Why the event type or dedupe key could not be read (Verified.unrecognized): the processor dead-letters it. */
+  readonly unrecognized?: string;
+  /** Enqueued without a ledger claim (LedgerBypass). */
+  readonly unclaimed?: boolean;
 }
 
 export interface Enqueued {
@@ -62,6 +66,8 @@ function envelopeOf(event: EventToEnqueue, carrier: Pick<Envelope, 'body' | 'bod
     ...(event.signedTimestamp !== undefined ? { signedTimestamp: event.signedTimestamp } : {}),
     ...carrier,
     bodySha256: event.bodySha256,
+    ...(event.unrecognized !== undefined ? { unrecognized: event.unrecognized } : {}),
+    ...(event.unclaimed ? { unclaimed: true as const } : {}),
   };
 }
 

@@ -29,6 +29,13 @@ export interface ClaimRequest {
   readonly signedTimestamp?: string | undefined;
   /** Its unit (the provider's `timestamp.unit`): with both, the claim stores `signedAt` (epoch ms). */
   readonly timestampUnit?: SignedTimestampUnit | undefined;
+  /**
+   * Days the entry is kept (TTL), when longer than the ledger's retention: for providers that sign no
+   * timestamp the entry is their only replay protection (REPLAY_PROTECTION_DAYS, runtime-config.ts).
+   */
+  readonly keepDays?: number | undefined;
+  /** The signature was valid but the type or dedupe key could not be read: kept on the entry for on-call. */
+  readonly unrecognized?: string | undefined;
 }
 
 export interface Claimed {
@@ -102,8 +109,9 @@ export class Ledger {
       };
     } catch (error) {
       if (!conditionFailed(error)) throw error;
-      // DynamoDB returns the blocking item with the error; stand-ins such as dynalite do not.
-      const existing = error.Item ?? (await this.#read(key));
+      // DynamoDB returns the blocking item with the error; stand-ins such as dynalite do not. Should that
+      // read fail, the entry still exists, so the event is enqueued or being enqueued by its holder: 409.
+      const existing = error.Item ?? (await this.#read(key).catch(() => undefined));
       // Gone between our put and our read: its claim was released; the sender's retry will claim it.
       if (!existing) return { outcome: 'in-flight', key, conflict: false };
       const conflict = existing.bodySha256?.S !== request.bodySha256;
@@ -204,7 +212,8 @@ export class Ledger {
       leaseUntil: N(request.now + this.leaseMs),
       claimToken: S(claimToken),
       claims: N(1),
-      expiresAt: N(Math.floor(request.now / 1000) + this.retentionDays * 86_400),
+      ...(request.unrecognized !== undefined ? { unrecognized: S(request.unrecognized) } : {}),
+      expiresAt: N(Math.floor(request.now / 1000) + Math.max(this.retentionDays, request.keepDays ?? 0) * 86_400),
     };
   }
 

@@ -9,7 +9,7 @@ import type { Verified } from '../domain/verify.ts';
 import { errorFields, MetricUnit, type MetricsSink } from '../shared/observability.ts';
 import type { ProviderRoute, VerifierConfig } from '../shared/runtime-config.ts';
 import { authenticate } from './authenticate.ts';
-import type { Enqueuer } from './enqueue.ts';
+import type { Enqueuer, EventToEnqueue } from './enqueue.ts';
 import { answers, decodeBody, type Answer } from './http.ts';
 import type { Claimed, Ledger } from './ledger.ts';
 import { SecretUnavailableError, type SecretCache } from './secret-cache.ts';
@@ -24,7 +24,7 @@ export interface ReceiverLogger {
 }
 
 export interface ReceiverDeps {
-  readonly config: Pick<VerifierConfig, 'providers' | 'maxBodyBytes'>;
+  readonly config: Pick<VerifierConfig, 'providers' | 'maxBodyBytes' | 'replayProtectionDays'>;
   readonly secrets: SecretCache;
   readonly ledger: Ledger;
   readonly enqueuer: Enqueuer;
@@ -59,19 +59,26 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
     return finish({ ...facts, outcome: `${stage}-unavailable` }, answers.unavailable());
   }
 
-  async function enqueueClaimed(facts: Facts, route: ProviderRoute, verified: Verified, body: Buffer, claimed: Claimed, at: number, bodySha256: string) {
+  /** The event as the queue gets it; `unclaimed` when the ledger could not be reached (LedgerBypass). */
+  function toEnqueue(route: ProviderRoute, verified: Verified, body: Buffer, at: number, bodySha256: string, unclaimed: boolean): EventToEnqueue {
+    return {
+      provider: route.provider.id,
+      queueUrl: route.queueUrl,
+      eventType: verified.eventType,
+      dedupeKey: verified.dedupeKey,
+      receivedAt: at,
+      ...(verified.timestamp !== undefined ? { signedTimestamp: verified.timestamp } : {}),
+      ...(verified.unrecognized !== undefined ? { unrecognized: verified.unrecognized } : {}),
+      ...(unclaimed ? { unclaimed } : {}),
+      bodySha256,
+      body,
+    };
+  }
+
+  async function enqueueClaimed(facts: Facts, event: EventToEnqueue, claimed: Claimed) {
     let enqueued;
     try {
-      enqueued = await deps.enqueuer.enqueue({
-        provider: route.provider.id,
-        queueUrl: route.queueUrl,
-        eventType: verified.eventType,
-        dedupeKey: verified.dedupeKey,
-        receivedAt: at,
-        ...(verified.timestamp !== undefined ? { signedTimestamp: verified.timestamp } : {}),
-        bodySha256,
-        body,
-      });
+      enqueued = await deps.enqueuer.enqueue(event);
     } catch (error) {
       count('EnqueueFailure');
       try {
@@ -93,6 +100,27 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
       logger.warn('marking the ledger entry enqueued failed', { ...done, ...errorFields(error) });
       return finish({ ...done, outcome: 'accepted-unmarked' }, answers.accepted(200), 'Accepted');
     }
+  }
+
+  /**
+   * The ledger could not be reached (a service error or timeout, not a conditional failure). Senders that
+   * never retry (Suki, SOAPNoteAPI, GitHub) would lose the event to a 503, so it is enqueued without a
+   * claim: the processor's conditional "processed" mark creates or completes the entry, so a duplicate
+   * delivery is still marked processed once. Only when the queue fails too is the answer 503.
+   */
+  async function enqueueUnclaimed(facts: Facts, event: EventToEnqueue, ledgerError: unknown) {
+    logger.warn('ledger unreachable: enqueueing without a claim', { ...facts, ...errorFields(ledgerError) });
+    let enqueued;
+    try {
+      enqueued = await deps.enqueuer.enqueue(event);
+    } catch (error) {
+      count('EnqueueFailure');
+      logger.error('ledger claim failed', { ...facts, stage: 'ledger', ...errorFields(ledgerError) });
+      return unavailable(facts, 'enqueue', error);
+    }
+    count('LedgerBypass');
+    const done = { ...facts, messageId: enqueued.messageId, claimCheck: enqueued.claimCheckKey !== undefined };
+    return finish({ ...done, outcome: 'accepted-unclaimed' }, answers.accepted(), 'Accepted');
   }
 
   return async function receive(event) {
@@ -126,6 +154,12 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
     }
     count(verdict.matched === 'current' ? 'SecretCurrentMatched' : 'SecretPreviousMatched');
     Object.assign(facts, { eventType: verdict.eventType, dedupeKey: verdict.dedupeKey, matched: verdict.matched });
+    if (verdict.unrecognized !== undefined) {
+      // Authenticated but of a shape we cannot read: accepted all the same (a 4xx would make the sender give
+      // up or lose it), and dead-lettered by the processor with this reason (runbook: UnrecognizedEvent).
+      count('UnrecognizedEvent');
+      facts.unrecognized = verdict.unrecognized;
+    }
 
     const bodySha256 = createHash('sha256').update(body).digest('hex');
     let claim;
@@ -140,9 +174,12 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
         // Kept so that `ops replay` can restore the event's signed time (ledger `signedAt`).
         signedTimestamp: verdict.timestamp,
         timestampUnit: route.provider.timestamp?.unit,
+        // Without a signed timestamp, only this entry refuses a replay: keep it for the replay horizon.
+        keepDays: route.provider.timestamp ? undefined : config.replayProtectionDays,
+        unrecognized: verdict.unrecognized,
       });
     } catch (error) {
-      return unavailable(facts, 'ledger', error);
+      return enqueueUnclaimed(facts, toEnqueue(route, verdict, body, at, bodySha256, true), error);
     }
     if (claim.conflict) {
       count('DedupeConflict');
@@ -156,7 +193,7 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
         ? finish({ ...facts, outcome: 'duplicate' }, answers.duplicate(), 'Duplicate')
         : finish({ ...facts, outcome: 'in-flight' }, answers.inFlight(), 'InFlight');
     }
-    return enqueueClaimed(facts, route, verdict, body, claim, at, bodySha256);
+    return enqueueClaimed(facts, toEnqueue(route, verdict, body, at, bodySha256, false), claim);
   };
 }
 

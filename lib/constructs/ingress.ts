@@ -54,6 +54,8 @@ export interface IngressProps {
   readonly ledgerRetentionDays: number;
   /** CLAIM_LEASE_SECONDS: longer than the verifier timeout (validated in bin/config.ts). */
   readonly claimLeaseSeconds: number;
+  /** REPLAY_PROTECTION_DAYS: ledger TTL for providers that sign no timestamp. */
+  readonly replayProtectionDays: number;
   readonly logRetentionDays: number;
   readonly logEncryptionKey: kms.IKey;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -99,6 +101,7 @@ export class Ingress extends Construct {
         ROTATION_GRACE_HOURS: String(props.rotationGraceHours),
         LEDGER_RETENTION_DAYS: String(props.ledgerRetentionDays),
         CLAIM_LEASE_SECONDS: String(props.claimLeaseSeconds),
+        REPLAY_PROTECTION_DAYS: String(props.replayProtectionDays),
         POWERTOOLS_SERVICE_NAME: VERIFIER_SERVICE,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },

@@ -71,6 +71,7 @@ export function verifierEnvironment(app: AppConfig, resources: ReadonlyMap<strin
     ROTATION_GRACE_HOURS: String(app.rotationGraceHours),
     LEDGER_RETENTION_DAYS: String(app.ledgerRetentionDays),
     CLAIM_LEASE_SECONDS: String(app.claimLeaseSeconds),
+    REPLAY_PROTECTION_DAYS: String(app.replayProtectionDays),
     POWERTOOLS_SERVICE_NAME: VERIFIER_SERVICE,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   };

@@ -39,6 +39,7 @@ describe('defaults', () => {
       ledgerRetentionDays: 30,
       claimCheckRetentionDays: 30,
       claimLeaseSeconds: 30,
+      replayProtectionDays: 400,
       logRetentionDays: 30,
       verifier: { memoryMb: 512, timeoutSeconds: 10, provisionedConcurrency: 0 },
       traceVerifierAwsCalls: false,
@@ -160,6 +161,14 @@ describe('errors', () => {
     expect(problemsOf({ providers: ['sully'], claimLeaseSeconds: 901 })[0]).toMatch(/^claimLeaseSeconds: must be a number from 11 to 900/);
     expect(problemsOf({ providers: ['sully'], claimLeaseSeconds: 30.5 })).toEqual(['claimLeaseSeconds: must be a whole number (got 30.5)']);
     expect(parseConfig({ providers: ['sully'], claimLeaseSeconds: '11' }).claimLeaseSeconds).toBe(11);
+  });
+
+  it('replayProtectionDays: at least ledgerRetentionDays, at most ten years', () => {
+    expect(parseConfig({ providers: ['sully'], replayProtectionDays: 730 }).replayProtectionDays).toBe(730);
+    expect(problemsOf({ providers: ['sully'], ledgerRetentionDays: 60, replayProtectionDays: 45 })[0]).toMatch(
+      /^replayProtectionDays: must be a number from 60 to 3650 \(at least ledgerRetentionDays \(60\)/,
+    );
+    expect(problemsOf({ providers: ['sully'], replayProtectionDays: 4_000 })[0]).toMatch(/^replayProtectionDays: must be a number from 30 to 3650/);
     expect(parseConfig({ providers: ['sully'], verifier: { timeoutSeconds: 29 } }).claimLeaseSeconds).toBe(30);
   });
 

@@ -235,6 +235,7 @@ describe('Lambda functions', () => {
     const verifier = resources(leased, 'AWS::Lambda::Function')[logicalId(leased, 'AWS::Lambda::Function', 'IngressVerifierFunction')]!;
     expect(verifier.Properties!.Timeout).toBe(20);
     expect(verifier.Properties!.Environment.Variables.CLAIM_LEASE_SECONDS).toBe('45');
+    expect(verifier.Properties!.Environment.Variables.REPLAY_PROTECTION_DAYS).toBe('400');
   }, 60_000);
 
   it('traceVerifierAwsCalls deploys the traced verifier bundle, and changes nothing else', () => {

@@ -133,8 +133,13 @@ describe(`no patient data in any log (${HAS_MOTO ? 'with moto_server' : 'stand-i
     for (const request of requests) await processed(request);
   });
 
-  it('the verifier\'s failure answers: ledger, queue, bucket, secrets down (503); a crash at SendMessage (500)', async () => {
+  it('the verifier\'s failure answers: ledger down (202 unclaimed); queue, bucket, secrets down (503); a crash at SendMessage (500)', async () => {
     await stack.faults({ dynamodb: { mode: 'down', scope: 'verifier' } });
+    const bypassed = make('sully');
+    expect((await post(bypassed)).status).toBe(202);
+    await stack.faults({ reset: true });
+    await processed(bypassed);
+    await stack.faults({ dynamodb: { mode: 'down', scope: 'verifier' }, sqs: { mode: 'error', scope: 'verifier' } });
     expect((await post(make('sully'))).status).toBe(503);
     await stack.faults({ reset: true, sqs: { mode: 'error', scope: 'verifier' } });
     expect((await post(make('solatis'))).status).toBe(503);

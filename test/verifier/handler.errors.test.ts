@@ -136,13 +136,29 @@ describe('enqueue failures', () => {
 });
 
 describe('ledger failures', () => {
-  it('the claim is throttled: 503 and nothing is sent', async () => {
+  it('the claim is throttled: enqueued without a claim, 202, LedgerBypass counted', async () => {
     ddb.on(PutItemCommand).rejects(awsError(ProvisionedThroughputExceededException));
 
     const answer = await invoke(sully());
 
+    expect(answer).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    const sent = sqs.commandCalls(SendMessageCommand);
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0]!.args[0].input.MessageBody!)).toMatchObject({ unclaimed: true });
+    // No claim, so nothing to release or mark.
+    expect(ddb.commandCalls(DeleteItemCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    expect(metricTotals(answer.lines, 'sully')).toMatchObject({ LedgerBypass: 1, Accepted: 1 });
+  });
+
+  it('the claim is throttled and SendMessage fails: 503', async () => {
+    ddb.on(PutItemCommand).rejects(awsError(ProvisionedThroughputExceededException));
+    sqs.on(SendMessageCommand).rejects(new Error('queue down'));
+
+    const answer = await invoke(sully());
+
     expect(answer).toMatchObject({ status: 503, body: { error: 'unavailable' } });
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(metricTotals(answer.lines, 'sully')).not.toHaveProperty('Accepted');
   });
 
   it('marking enqueued fails after the send: 200 accepted (the message is durable)', async () => {
@@ -182,13 +198,14 @@ describe('ledger failures', () => {
     expect(reads[0]!.args[0].input.ConsistentRead).toBe(true);
   });
 
-  it('the fallback read fails: 503', async () => {
+  it('the fallback read fails: 409 (the entry exists, so its holder enqueues it; nothing is sent twice)', async () => {
     ddb
       .on(PutItemCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }))
       .on(GetItemCommand)
       .rejects(new Error('read failed'));
-    expect((await invoke(sully())).status).toBe(503);
+    expect((await invoke(sully())).status).toBe(409);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 });
 
