@@ -7,7 +7,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_EVENT_TYPES } from '../../ops/samples.ts';
@@ -152,6 +153,53 @@ describe(`local stack (${HAS_MOTO ? 'moto_server for Secrets Manager and S3' : '
       expect(outcomeLines(stack, 'processor', id, DRILL, 'failed, receive 1/2, retried')).toHaveLength(1);
       expect(outcomeLines(stack, 'processor', id, DRILL, 'failed, receive 2/2, moves to the DLQ')).toHaveLength(1);
       expect(await aws.depth(stack.runtime.providers[id]!.queueUrl)).toBe(0);
+    });
+  });
+
+  describe('authenticated events at the edges real senders reach', () => {
+    it('the Standard Webhooks spec vector (no `type`), signed by the standardwebhooks package: 202, recorded as unknown and unrecognized', async () => {
+      // The spec's own test vector body and message id; its 2021 timestamp is re-signed now (the tolerance is 5 min).
+      const body = '{"test": 2432232314}';
+      const msgId = 'msg_p5jXN8AQM9LWM0D4loKWxJek';
+      const now = new Date();
+      const signature = new Webhook(secrets['standard-webhooks']!.current).sign(msgId, now, body);
+      sensitive.push(signature);
+      const headers = { 'content-type': 'application/json', 'webhook-id': msgId, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature };
+      expect(await post(stack.url, '/webhooks/standard-webhooks', headers, body)).toEqual({ status: 202, json: { status: 'accepted' } });
+      const entry = await aws.ledgerEntry('standard-webhooks', msgId);
+      expect(entry?.eventType?.S).toBe('unknown');
+      expect(entry?.unrecognized?.S).toMatch(/type/);
+    });
+
+    it('GitHub: the same signed body re-sent with a new delivery id and another event type is a duplicate, processed once', async () => {
+      const body = JSON.stringify({ action: 'opened', issue: { number: 7 }, repository: { full_name: 'acme/notes' }, note: marker() });
+      const signature = `sha256=${createHmac('sha256', secrets['github']!.current).update(body).digest('hex')}`;
+      sensitive.push(signature);
+      const headers = (event: string) => ({ 'content-type': 'application/json', 'x-hub-signature-256': signature, 'x-github-event': event, 'x-github-delivery': randomUUID() });
+      expect((await post(stack.url, '/webhooks/github', headers('issues'), body)).status).toBe(202);
+      const dedupeKey = createHash('sha256').update(body).digest('hex');
+      const entry = await eventually('github event processed', () => aws.entryWithStatus('github', dedupeKey, 'processed'));
+      expect(entry.eventType?.S).toBe('issues');
+      expect(await post(stack.url, '/webhooks/github', headers('pull_request'), body)).toEqual({ status: 200, json: { status: 'duplicate' } });
+      const after = await aws.ledgerEntry('github', dedupeKey);
+      expect(after?.eventType?.S).toBe('issues');
+      expect(after?.processedAt?.S).toBe(entry.processedAt?.S);
+    });
+
+    it('ids that JSON numbers would merge (2^53 + 1 and 2^53, 1000 and 1e3) are distinct events, all processed', async () => {
+      const bodies = ['9007199254740993', '9007199254740992', '1000', '1e3'].map((id) => Buffer.from(`{"id": ${id}, "event": "ping.test"}`));
+      const requests = bodies.map((body) => remember(signedRequest('solatis', secrets['solatis']!.current, { body })));
+      expect(new Set(requests.map((r) => r.dedupeKey)).size).toBe(4);
+      for (const request of requests) expect((await send(stack.url, request)).status).toBe(202);
+      for (const request of requests) await eventually(`solatis ${request.dedupeKey} processed`, () => aws.entryWithStatus('solatis', request.dedupeKey, 'processed'));
+    });
+
+    it('a 1,500-byte multi-byte id is accepted, stored under a sort key within DynamoDB\'s 1,024 bytes', async () => {
+      const id = 'é'.repeat(750);
+      const request = remember(signedRequest('solatis', secrets['solatis']!.current, { body: Buffer.from(JSON.stringify({ id, event: 'ping.test' })) }));
+      expect((await send(stack.url, request)).status).toBe(202);
+      const entry = await eventually('long-id event processed', () => aws.entryWithStatus('solatis', request.dedupeKey, 'processed'));
+      expect(Buffer.byteLength(entry.sk!.S!, 'utf8')).toBeLessThanOrEqual(1024);
     });
   });
 
