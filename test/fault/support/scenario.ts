@@ -33,6 +33,8 @@ export interface ScenarioSpec {
   readonly concurrency: number;
   readonly phases: readonly Phase[];
   readonly stack?: FaultStackOptions;
+  /** Every event must be accepted, by every sender, retrying or not (the fault must cost no sender an event). */
+  readonly everyEventAccepted?: boolean;
 }
 
 interface EventRun {
