@@ -6,6 +6,9 @@
 import { defineProvider, type ProviderDefinition } from '../lambdas/domain/provider.ts';
 import { providers as builtInProviders } from '../lambdas/domain/providers.ts';
 import {
+  DEFAULT_RETRY_BUDGET_SECONDS, MAX_RETRY_BUDGET_SECONDS, RETRY_CAP_SECONDS, maxReceivesWithinBudget,
+} from '../lambdas/processor/retry-policy.ts';
+import {
   DLQ_RETENTION_DAYS, STAGES, type AlarmThresholds, type AppConfig, type CustomDomainConfig, type FunctionConfig,
   type ProviderConfig, type Stage, type ThrottleConfig,
 } from '../lib/config.ts';
@@ -27,6 +30,21 @@ export class ConfigError extends Error {
 /** Log retention by stage when `logRetentionDays` is not set: a year of audit trail in production. */
 const DEFAULT_LOG_RETENTION: Record<Stage, number> = { dev: 30, staging: 90, prod: 365 };
 
+/**
+ * maxReceiveCount is SQS's safety net for receives that never reach the processor's own failure handling
+ * (a crash, a timeout, an out-of-memory, a throttled invocation: Lambda returns those messages to the queue
+ * and their receive count still grows). It must not cut the retry budget short: the processor's backoff
+ * (lambdas/processor/retry-policy.ts) can take up to maxReceivesWithinBudget(budget) receives, 19 for the
+ * default 6 h, so that is its minimum, and the default adds RECEIVE_MARGIN receives for such crashes: 29.
+ * A message that crashes the processor every time then reaches the DLQ after 29 × the visibility timeout
+ * (6 × 30 s): about 87 minutes.
+ */
+export const RECEIVE_MARGIN = 10;
+
+export function defaultMaxReceiveCount(retryBudgetSeconds: number): number {
+  return maxReceivesWithinBudget(retryBudgetSeconds) + RECEIVE_MARGIN;
+}
+
 /** Lambda environment variables share 4 KB; PROVIDERS_CONFIG carries an ARN and a URL per provider. */
 const PROVIDERS_CONFIG_BUDGET = 3_000;
 const PROVIDER_ENTRY_ESTIMATE = 230;
@@ -34,7 +52,7 @@ const PROVIDER_ENTRY_ESTIMATE = 230;
 const TOP_LEVEL_KEYS = [
   'stage', 'stackName', 'providers', 'throttle', 'maxBodyBytes', 'claimCheckThresholdBytes', 'rotationGraceHours',
   'ledgerRetentionDays', 'claimCheckRetentionDays', 'logRetentionDays', 'alarmEmail', 'customDomain', 'verifier', 'traceVerifierAwsCalls',
-  'processor', 'alarms', 'claimLeaseSeconds', 'replayProtectionDays',
+  'processor', 'alarms', 'claimLeaseSeconds', 'retryBudgetSeconds', 'replayProtectionDays',
 ] as const;
 
 type Raw = Record<string, unknown>;
@@ -96,7 +114,20 @@ export function parseConfig(input: Raw): AppConfig {
   const alarmEmail = read.optionalString(input, 'alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address');
   const customDomain = read.customDomain(input);
   const alarms = read.alarms(input, verifier.timeoutSeconds);
-  const providerList = read.providers(input);
+  // At least a minute (a budget of 0 would send every AWS hiccup to the DLQ), and 3 days at most: SQS deletes
+  // a message 4 days after it was sent, and the last retry may come up to RETRY_CAP_SECONDS after the budget.
+  const retryBudgetSeconds = read.int(input, 'retryBudgetSeconds', DEFAULT_RETRY_BUDGET_SECONDS, 60, MAX_RETRY_BUDGET_SECONDS,
+    'the queue keeps a message 4 days');
+  const providerList = read.providers(input, retryBudgetSeconds);
+  // The ledger entry and the claim-check body must outlive a message that was retried for the whole budget
+  // and then kept in the DLQ for its full retention (the processor's copy starts a new retention period).
+  const retriedThenDeadLetteredDays = DLQ_RETENTION_DAYS + (retryBudgetSeconds + RETRY_CAP_SECONDS) / 86_400;
+  for (const [key, days] of [['ledgerRetentionDays', ledgerRetentionDays], ['claimCheckRetentionDays', claimCheckRetentionDays]] as const) {
+    if (days < retriedThenDeadLetteredDays) {
+      problems.push(`${key}: must be at least ${Math.ceil(retriedThenDeadLetteredDays)} days with retryBudgetSeconds ${retryBudgetSeconds} ` +
+        `(the retry budget plus the DLQ's ${DLQ_RETENTION_DAYS} days; got ${days})`);
+    }
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -117,6 +148,7 @@ export function parseConfig(input: Raw): AppConfig {
     verifier,
     traceVerifierAwsCalls,
     processor,
+    retryBudgetSeconds,
     alarms,
   };
 }
@@ -246,7 +278,8 @@ class Reader {
     };
   }
 
-  providers(obj: Raw): ProviderConfig[] {
+  providers(obj: Raw, retryBudgetSeconds: number): ProviderConfig[] {
+    const minReceives = maxReceivesWithinBudget(retryBudgetSeconds);
     const value = parseProviderList(obj.providers);
     if (value === undefined) {
       this.problems.push(`providers: enable at least one of ${[...builtInProviders.keys()].join(', ')}`);
@@ -275,7 +308,8 @@ class Reader {
       const reservedConcurrency = this.optionalInt(s, 'reservedConcurrency', 1, 10_000, `${path}.reservedConcurrency`);
       result.push({
         id,
-        maxReceiveCount: this.int(s, 'maxReceiveCount', 5, 1, 1_000, undefined, `${path}.maxReceiveCount`),
+        maxReceiveCount: this.int(s, 'maxReceiveCount', defaultMaxReceiveCount(retryBudgetSeconds), minReceives, 1_000,
+          `SQS's redrive must not cut the ${retryBudgetSeconds} s retry budget short, which can take ${minReceives} receives`, `${path}.maxReceiveCount`),
         batchSize: this.int(s, 'batchSize', 10, 1, 10, undefined, `${path}.batchSize`),
         maxConcurrency: this.int(s, 'maxConcurrency', 5, 2, 1_000, 'the SQS event source accepts 2 to 1000', `${path}.maxConcurrency`),
         ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),

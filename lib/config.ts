@@ -3,6 +3,7 @@
  * it from the CDK context; nothing under lib/ reads the context or the environment itself.
  */
 import type { ProviderDefinition } from '../lambdas/domain/provider.ts';
+import { findProvider } from '../lambdas/domain/providers.ts';
 
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -29,7 +30,10 @@ export interface FunctionConfig {
 export interface ProviderConfig {
   /** Provider id: the route segment `/webhooks/<id>` and the `provider` metric dimension. */
   readonly id: string;
-  /** Receives before a message moves to the provider's DLQ. */
+  /**
+   * Receives before SQS moves a message to the provider's DLQ: the safety net for crashes and timeouts
+   * (the processor moves failed messages itself); at least the receives the retry budget can take.
+   */
   readonly maxReceiveCount: number;
   /** Messages per processor invocation (at most 10: larger batches need a batching window). */
   readonly batchSize: number;
@@ -86,5 +90,15 @@ export interface AppConfig {
   /** Deploy lambdas/verifier/traced-handler.ts: X-Ray subsegments for the verifier's AWS calls, at a cold-start cost. */
   readonly traceVerifierAwsCalls: boolean;
   readonly processor: FunctionConfig;
+  /** How long a transiently failing event is retried (backoff) before the processor moves it to the DLQ. */
+  readonly retryBudgetSeconds: number;
   readonly alarms: AlarmThresholds;
+}
+
+/**
+ * Whether the provider signs a timestamp (its tolerance then refuses any replay); without one, its ledger
+ * entries are its only replay protection and are kept for `replayProtectionDays`.
+ */
+export function signsTimestamp(provider: Pick<ProviderConfig, 'id' | 'definition'>): boolean {
+  return (provider.definition ?? findProvider(provider.id))?.timestamp !== undefined;
 }

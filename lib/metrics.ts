@@ -15,10 +15,16 @@ export function processorService(providerId: string): string {
 
 export type VerifierMetricName =
   | 'Accepted' | 'Duplicate' | 'InFlight' | 'SignatureFailure' | 'BadRequest' | 'SecretCurrentMatched'
-  | 'SecretPreviousMatched' | 'PreviousSecretAfterGrace' | 'DedupeConflict' | 'EnqueueFailure' | 'BodyBytes';
+  | 'SecretPreviousMatched' | 'PreviousSecretAfterGrace' | 'DedupeConflict' | 'EnqueueFailure' | 'BodyBytes'
+  | 'UnrecognizedEvent' | 'LedgerBypass' | 'Spooled';
+
+/** The spool sweeper's metrics (lambdas/spool/handler.ts): stack-wide, no dimension. */
+export type SpoolMetricName = 'SpoolOldestAgeSeconds' | 'SpoolDrained' | 'SpoolRejected';
+export const SPOOL_SWEEPER_SERVICE = 'spool-sweeper';
 
 export type ProcessorMetricName =
-  | 'Processed' | 'DuplicateDelivery' | 'UnknownEventType' | 'ProcessingFailure' | 'StaleEventIgnored';
+  | 'Processed' | 'DuplicateDelivery' | 'UnknownEventType' | 'ProcessingFailure' | 'StaleEventIgnored'
+  | 'RetryScheduled' | 'DeadLettered' | 'UnrecognizedDeadLettered';
 
 /** A per-provider custom metric (EMF, dimension `provider` only), summed over the period. */
 function providerMetric(name: string, providerId: string, period: Duration): cloudwatch.Metric {
@@ -37,4 +43,9 @@ export function verifierMetric(name: VerifierMetricName, providerId: string, per
 
 export function processorMetric(name: ProcessorMetricName, providerId: string, period = Duration.minutes(5)): cloudwatch.Metric {
   return providerMetric(name, providerId, period);
+}
+
+/** A spool sweeper metric: no dimension (the sweeper serves every provider). */
+export function spoolMetric(name: SpoolMetricName, statistic: string, period = Duration.minutes(5)): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, statistic, period });
 }

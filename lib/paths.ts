@@ -6,3 +6,5 @@ export const VERIFIER_ENTRY = fileURLToPath(new URL('../lambdas/verifier/handler
 /** The verifier with Powertools Tracer (`traceVerifierAwsCalls`). */
 export const TRACED_VERIFIER_ENTRY = fileURLToPath(new URL('../lambdas/verifier/traced-handler.ts', import.meta.url));
 export const PROCESSOR_ENTRY = fileURLToPath(new URL('../lambdas/processor/handler.ts', import.meta.url));
+/** The spool sweeper (lib/constructs/spool-sweeper.ts). */
+export const SPOOL_SWEEPER_ENTRY = fileURLToPath(new URL('../lambdas/spool/handler.ts', import.meta.url));

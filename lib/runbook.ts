@@ -8,6 +8,9 @@ export const RUNBOOK_ANCHORS = [
   'verifier-5xx',
   'throttling',
   'verifier-latency',
+  'unrecognized-event',
+  'ledger-bypass',
+  'spool',
 ] as const;
 
 export type RunbookAnchor = (typeof RUNBOOK_ANCHORS)[number];

@@ -1,6 +1,7 @@
 /**
  * The deployable unit, composed thinly from one construct per concern (docs/architecture.md):
- * keys → ledger and claim-check bucket → one pipeline per provider → ingress (API + verifier) → monitoring.
+ * keys → ledger and claim-check bucket → one pipeline per provider → ingress (API + verifier) → spool
+ * sweeper → monitoring.
  * Environment-agnostic: no lookups, no account or region in the template, so `cdk synth` runs offline.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -13,8 +14,9 @@ import { Ingress } from './constructs/ingress.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { ProviderPipeline } from './constructs/provider-pipeline.ts';
+import { SpoolSweeper } from './constructs/spool-sweeper.ts';
 import { pascalCase } from './naming.ts';
-import { PROCESSOR_ENTRY, TRACED_VERIFIER_ENTRY, VERIFIER_ENTRY } from './paths.ts';
+import { PROCESSOR_ENTRY, SPOOL_SWEEPER_ENTRY, TRACED_VERIFIER_ENTRY, VERIFIER_ENTRY } from './paths.ts';
 
 export interface WebhookReceiverStackProps extends StackProps {
   /** Validated configuration from bin/config.ts. */
@@ -30,6 +32,7 @@ export class WebhookReceiverStack extends Stack {
   public readonly ledger: EventLedger;
   public readonly claimChecks: ClaimCheckBucket;
   public readonly pipelines: readonly ProviderPipeline[];
+  public readonly spool: SpoolSweeper;
   public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: WebhookReceiverStackProps) {
@@ -60,6 +63,8 @@ export class WebhookReceiverStack extends Stack {
       processor: config.processor,
       processorEntry: props.processorEntry ?? PROCESSOR_ENTRY,
       ledgerRetentionDays: config.ledgerRetentionDays,
+      replayProtectionDays: config.replayProtectionDays,
+      retryBudgetSeconds: config.retryBudgetSeconds,
       logRetentionDays: config.logRetentionDays,
       logEncryptionKey: keys.telemetryKey,
       removalPolicy,
@@ -85,11 +90,23 @@ export class WebhookReceiverStack extends Stack {
       ...(config.customDomain ? { customDomain: config.customDomain } : {}),
     });
 
+    // SendMessage failed: the verifier spooled the message to the claim-check bucket; this sends it on.
+    this.spool = new SpoolSweeper(this, 'Spool', {
+      entry: SPOOL_SWEEPER_ENTRY,
+      claimChecks: this.claimChecks,
+      pipelines: this.pipelines,
+      dataKey: keys.dataKey,
+      logRetentionDays: config.logRetentionDays,
+      logEncryptionKey: keys.telemetryKey,
+      logRemovalPolicy: removalPolicy,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       encryptionKey: keys.telemetryKey,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
       api: this.ingress.api,
       verifier: this.ingress.verifier.function,
+      spoolSweeper: this.spool.sweeper.function,
       pipelines: this.pipelines,
       thresholds: config.alarms,
     });

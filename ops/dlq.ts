@@ -30,6 +30,10 @@ export interface DeadLetter {
   readonly sentAt?: string;
   /** SQS ApproximateFirstReceiveTimestamp (ISO): the first delivery attempt, where SQS keeps it across the move to the DLQ. */
   readonly firstReceiveAt?: string;
+  /** Set by the processor when it moved the message here itself: `permanent` or `transient` (budget spent). */
+  readonly failureClass?: string;
+  /** The processor's safe summary of why (field names and error classes, never body content). */
+  readonly failureReason?: string;
   readonly body: string;
 }
 
@@ -81,6 +85,8 @@ function describe(message: Message): DeadLetter {
   const dedupeKey = attribute(message, 'dedupeKey') ?? text(envelope.dedupeKey);
   const sentAt = iso(message.Attributes?.SentTimestamp);
   const firstReceiveAt = iso(message.Attributes?.ApproximateFirstReceiveTimestamp);
+  const failureClass = attribute(message, 'failureClass');
+  const failureReason = attribute(message, 'failureReason');
   return {
     messageId: message.MessageId ?? '',
     ...(provider !== undefined ? { provider } : {}),
@@ -89,6 +95,8 @@ function describe(message: Message): DeadLetter {
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
     ...(sentAt ? { sentAt } : {}),
     ...(firstReceiveAt ? { firstReceiveAt } : {}),
+    ...(failureClass !== undefined ? { failureClass } : {}),
+    ...(failureReason !== undefined ? { failureReason } : {}),
     body: message.Body ?? '',
   };
 }

@@ -107,6 +107,30 @@ export async function listVersions(client: SecretsManagerClient, secretId: strin
   return versions.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
 }
 
+/**
+ * Whether AWSCURRENT still holds the placeholder CloudFormation generated when the stack created the secret
+ * (lib/secret-placeholder.ts): true when the secret has only ever had one version, and it is AWSCURRENT.
+ *
+ * Why this signal: every value stored afterwards (ops secret set/rotate, the console, put-secret-value,
+ * update-secret) is a new version, and Secrets Manager keeps versions that lost their labels (deprecated:
+ * IncludeDeprecated lists them; it deletes them only beyond 100 versions), so the count never returns to
+ * one. Counting versions needs no clock: comparing the version's CreatedDate with DescribeSecret's would,
+ * and moto reports the time of the call as every version's CreatedDate in ListSecretVersionIds. It holds
+ * against moto and Secrets Manager alike. Not recognized: a placeholder CloudFormation stores later as a
+ * new version, which it does only when a deploy changes the GenerateSecretString block (README, "Deploy").
+ * Deployed stacks only: the local stack seeds the real secrets from its secrets file as the first version.
+ */
+export async function stillPlaceholder(client: SecretsManagerClient, secretId: string): Promise<boolean> {
+  const versions: (readonly string[])[] = [];
+  let token: string | undefined;
+  do {
+    const out = await client.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true, ...(token ? { NextToken: token } : {}) }));
+    for (const v of out.Versions ?? []) versions.push(v.VersionStages ?? []);
+    token = out.NextToken;
+  } while (token && versions.length < 2);
+  return versions.length === 1 && versions[0]!.includes('AWSCURRENT');
+}
+
 /** The value and creation date of a stage, or undefined when no version carries it. */
 export async function stageValue(client: SecretsManagerClient, secretId: string, stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<{ value: string; versionId?: string; createdAt?: Date } | undefined> {
   try {

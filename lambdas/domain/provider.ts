@@ -2,6 +2,7 @@
  * A provider is declared as data (see providers.ts). `defineProvider` validates a declaration once,
  * at module load, and compiles its templates so that verification does no parsing of the spec.
  */
+import { escapeSet, type EscapeSet } from './dedupe-key.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate, type TokenKind } from './template.ts';
 
 /** How the signature header carries its signature(s). */
@@ -58,8 +59,25 @@ export interface ProviderDefinition {
   readonly key: 'raw' | 'whsec-base64';
   /** Template for the event type: `{body:type}` or `{header:x-github-event}`. */
   readonly eventType: string;
-  /** Idempotency key template(s): `{type}`, `{header:..}`, `{body:..}`, `{id}`, `{timestamp}`, `{sha256}`. */
+  /**
+   * Idempotency key template(s): `{type}`, `{header:..}`, `{body:..}`, `{id}`, `{timestamp}`, `{sha256}`.
+   * Literal text is printable ASCII without `%`, and separates every two tokens; with several rules,
+   * each key starts with `{type}` and literal text. That keeps distinct events' keys distinct (dedupe-key.ts).
+   */
   readonly dedupeKey: string | readonly DedupeRule[];
+  /**
+   * Inputs outside the signed content that a template reads anyway, per field, each with the reason
+   * that is safe (required, non-empty). Only the signed bytes are the sender's word: whoever replays a
+   * captured request can rewrite any other header, so defineProvider refuses a template that reads one
+   * without an entry here. An input is `header:<name>`, or `id` / `timestamp` when signedContent does
+   * not include them (the id and timestamp headers count as signed when it does; the body always is).
+   * A dedupe key also reads what the event type reads when it uses `{type}` or its rules have `when`.
+   * Example: `{ eventType: { 'header:x-github-event': 'labels the event only; GitHub signs no header' } }`.
+   */
+  readonly unsignedInputs?: {
+    readonly eventType?: Readonly<Record<string, string>>;
+    readonly dedupeKey?: Readonly<Record<string, string>>;
+  };
   /** What the sender does when we do not answer 2xx: operator documentation. */
   readonly retries: string;
   /** Where the scheme is documented. */
@@ -69,10 +87,22 @@ export interface ProviderDefinition {
 export interface CompiledDedupeRule {
   readonly matches: (eventType: string) => boolean;
   readonly key: CompiledTemplate;
+  /** The characters a value followed by literal text must percent-encode (dedupe-key.ts). */
+  readonly escape: EscapeSet;
+}
+
+/** An input read outside the signed content, as declared, for operators and docs to list. */
+export interface UnsignedInput {
+  readonly field: 'eventType' | 'dedupeKey';
+  /** `header:<lower-case name>`, `id` or `timestamp`. */
+  readonly input: string;
+  readonly reason: string;
 }
 
 /** A validated provider with its templates compiled. */
-export interface Provider extends ProviderDefinition {
+export interface Provider extends Omit<ProviderDefinition, 'unsignedInputs'> {
+  /** Every declared unsigned input (empty when the templates read signed content only). */
+  readonly unsignedInputs: readonly UnsignedInput[];
   readonly signatureHeader: string;
   readonly timestampHeader?: string;
   readonly idHeaderName?: string;
@@ -128,14 +158,90 @@ function compileSignedContent(def: ProviderDefinition): CompiledTemplate {
 function compileDedupeRules(def: ProviderDefinition): CompiledDedupeRule[] {
   const rules: readonly DedupeRule[] = typeof def.dedupeKey === 'string' ? [{ key: def.dedupeKey }] : def.dedupeKey;
   if (rules.length === 0) throw new ProviderDefinitionError(def.id, 'dedupeKey needs at least one rule');
-  const compiled = rules.map((rule) => ({
-    matches: typeMatcher(rule.when),
-    key: compileField(def, 'dedupeKey', rule.key, ['type', 'header', 'body', 'id', 'timestamp', 'sha256']),
-  }));
+  const templates = rules.map((rule) => compileField(def, 'dedupeKey', rule.key, ['type', 'header', 'body', 'id', 'timestamp', 'sha256']));
+  // The conditions under which escaping makes keys injective (the proof is in dedupe-key.ts).
+  const literals = new Set<string>();
+  for (const template of templates) {
+    template.parts.forEach((part, i) => {
+      if (part.kind === 'literal') {
+        if (!/^[\x20-\x24\x26-\x7e]+$/.test(part.text)) {
+          throw new ProviderDefinitionError(def.id, `dedupeKey '${template.source}': literal text must be printable ASCII without %`);
+        }
+        for (const c of part.text) literals.add(c);
+      } else if (template.parts[i + 1] !== undefined && template.parts[i + 1]?.kind !== 'literal') {
+        throw new ProviderDefinitionError(def.id, `dedupeKey '${template.source}': separate every two tokens with literal text`);
+      }
+    });
+    if (templates.length > 1 && !(template.parts[0]?.kind === 'type' && template.parts[1]?.kind === 'literal')) {
+      throw new ProviderDefinitionError(def.id, `dedupeKey '${template.source}': with several rules, every key starts with {type} and literal text`);
+    }
+  }
   if (rules[rules.length - 1]?.when !== undefined) {
     throw new ProviderDefinitionError(def.id, 'the last dedupeKey rule must have no `when`, so every event gets a key');
   }
-  return compiled;
+  const escape = escapeSet(literals);
+  return rules.map((rule, i) => ({ matches: typeMatcher(rule.when), key: templates[i]!, escape }));
+}
+
+/** The inputs a template reads that the signature does not cover, as `header:<name>`, `id`, `timestamp`. */
+function unsignedReads(template: CompiledTemplate, signed: ReadonlySet<string>): string[] {
+  const reads = template.parts.flatMap((part) =>
+    part.kind === 'header' ? [`header:${part.name}`] : part.kind === 'id' || part.kind === 'timestamp' ? [part.kind] : [],
+  );
+  return reads.filter((input) => !signed.has(input));
+}
+
+/** Refuses unsigned inputs that are read without an opt-in, and opt-ins that are not needed. */
+function checkUnsignedInputs(
+  def: ProviderDefinition,
+  signedPrefix: CompiledTemplate,
+  eventType: CompiledTemplate,
+  rules: readonly CompiledDedupeRule[],
+): UnsignedInput[] {
+  const signed = new Set<string>();
+  if (signedPrefix.uses.has('id')) signed.add('id').add(`header:${def.idHeader?.toLowerCase()}`);
+  if (signedPrefix.uses.has('timestamp')) {
+    signed.add('timestamp');
+    if (def.timestamp && def.timestamp.header !== 'signature') signed.add(`header:${def.timestamp.header.toLowerCase()}`);
+  }
+  const typeReads = unsignedReads(eventType, signed);
+  // The type picks the rule when rules have `when`, and `{type}` copies it: both read what it reads.
+  const byType = rules.length > 1 || rules.some((rule) => rule.key.uses.has('type'));
+  const reads = {
+    eventType: new Set(typeReads),
+    dedupeKey: new Set([...rules.flatMap((rule) => unsignedReads(rule.key, signed)), ...(byType ? typeReads : [])]),
+  };
+  // Declarations also come from JSON configuration: refuse a shape this code would not read.
+  for (const [field, optIns] of Object.entries(def.unsignedInputs ?? {})) {
+    if ((field !== 'eventType' && field !== 'dedupeKey') || typeof optIns !== 'object' || optIns === null || Array.isArray(optIns)) {
+      throw new ProviderDefinitionError(def.id, `unsignedInputs: expected { eventType?: { <input>: <reason> }, dedupeKey?: { <input>: <reason> } }, got key '${field}'`);
+    }
+  }
+  const declared: UnsignedInput[] = [];
+  for (const field of ['eventType', 'dedupeKey'] as const) {
+    const optIns = new Map<string, string>();
+    for (const [name, reason] of Object.entries(def.unsignedInputs?.[field] ?? {})) {
+      const input = name.startsWith('header:') ? name.toLowerCase() : name;
+      if (!reads[field].has(input)) {
+        throw new ProviderDefinitionError(def.id, `unsignedInputs.${field} names '${name}', which ${field} does not read unsigned`);
+      }
+      if (typeof reason !== 'string' || reason.trim() === '') {
+        throw new ProviderDefinitionError(def.id, `unsignedInputs.${field} '${name}' needs the reason it is safe`);
+      }
+      optIns.set(input, reason);
+    }
+    for (const input of reads[field]) {
+      if (!optIns.has(input)) {
+        throw new ProviderDefinitionError(
+          def.id,
+          `${field} reads ${input}, which the signature does not cover (a replayed request can change it): ` +
+            `read signed content, or declare it in unsignedInputs.${field} with the reason it is safe`,
+        );
+      }
+    }
+    for (const [input, reason] of optIns) declared.push({ field, input, reason });
+  }
+  return declared;
 }
 
 function typeMatcher(when: string | undefined): (eventType: string) => boolean {
@@ -168,6 +274,7 @@ export function defineProvider(def: ProviderDefinition): Provider {
   const signedPrefix = compileSignedContent(def);
   const eventTypeTemplate = compileField(def, 'eventType', def.eventType, ['header', 'body']);
   const dedupeRules = compileDedupeRules(def);
+  const unsignedInputs = checkUnsignedInputs(def, signedPrefix, eventTypeTemplate, dedupeRules);
   const timestampHeader =
     def.timestamp && def.timestamp.header !== 'signature' ? headerName(def, 'timestamp.header', def.timestamp.header) : undefined;
   return {
@@ -178,6 +285,7 @@ export function defineProvider(def: ProviderDefinition): Provider {
     signedPrefix,
     eventTypeTemplate,
     dedupeRules,
+    unsignedInputs,
     needsJsonBody: eventTypeTemplate.uses.has('body') || dedupeRules.some((r) => r.key.uses.has('body')),
   };
 }

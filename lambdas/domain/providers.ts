@@ -100,7 +100,15 @@ export const providerDefinitions: readonly ProviderDefinition[] = [
     signedContent: '{body}',
     key: 'raw',
     eventType: '{header:x-github-event}', // D
-    dedupeKey: '{header:x-github-delivery}', // D
+    unsignedInputs: {
+      eventType: {
+        'header:x-github-event':
+          'GitHub signs the body only and sends the event type in this header alone (D). It labels the event (routing, metrics); a rewritten one can only misroute a body GitHub signed, and never changes its dedupe key.',
+      },
+    },
+    // X-GitHub-Delivery is not signed: a replayed request with a fresh one must not become a new event.
+    // A redelivery carries the same body, so the body's hash identifies it.
+    dedupeKey: '{sha256}',
     retries: 'None automatic; failed deliveries can be redelivered by hand or API for 3 days (D).',
     docs: 'https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries',
   },

@@ -10,7 +10,7 @@ import { renderTemplate } from './template.ts';
 export interface SignOptions {
   /** Unix seconds; rendered in the provider's unit. @default now */
   readonly timestamp?: number;
-  /** Message id for schemes that sign one (`webhook-id`) or carry it in a header (`X-GitHub-Delivery`). */
+  /** Message id for schemes that sign one (`webhook-id`), or whose dedupe key reads one from a header. */
   readonly id?: string;
   /** Event type, for providers that read it from a header (GitHub). */
   readonly eventType?: string;

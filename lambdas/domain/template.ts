@@ -5,7 +5,9 @@
  * template engine would allow far more than a security-relevant declaration should.
  */
 import { createHash } from 'node:crypto';
+import { escapeValue, PERCENT_ONLY, type EscapeSet } from './dedupe-key.ts';
 import { getHeader, type Headers } from './headers.ts';
+import { ARRAY_INDEX, numberSource } from './json-source.ts';
 
 export type TokenKind = 'type' | 'id' | 'timestamp' | 'sha256' | 'header' | 'body';
 
@@ -28,6 +30,8 @@ export interface TemplateInput {
   readonly id?: string;
   readonly timestamp?: string;
   readonly body?: unknown;
+  /** The text `body` was parsed from: a number is rendered as its source text, never re-formatted. */
+  readonly bodyText?: string;
   /** The raw body, hashed only by templates with `{sha256}`. */
   readonly rawBody?: Uint8Array;
 }
@@ -73,27 +77,27 @@ export function compileTemplate(source: string, allowed: readonly TokenKind[]): 
   return { source, parts, uses };
 }
 
-function firstPresent(body: unknown, paths: readonly (readonly string[])[]): unknown {
-  for (const path of paths) {
-    const value = readPath(body, path);
-    if (value !== undefined && value !== null && value !== '') return value;
-  }
-  return undefined;
-}
-
 function readPath(body: unknown, path: readonly string[]): unknown {
   let node = body;
   for (const segment of path) {
     if (node === null || typeof node !== 'object') return undefined;
+    // Arrays by index only (not `length`), exactly as numberSource walks them.
+    if (Array.isArray(node) && !ARRAY_INDEX.test(segment)) return undefined;
     node = Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
   }
   return node;
 }
 
-/** Renders a template; a missing or non-scalar value is reported, never thrown. */
-export function renderTemplate(template: CompiledTemplate, input: TemplateInput): Rendered {
+/**
+ * Renders a template; a missing or non-scalar value is reported, never thrown. With `escape` (dedupe
+ * keys, see dedupe-key.ts), each value followed by literal text has those characters percent-encoded,
+ * and the value at the end has `%` encoded.
+ */
+export function renderTemplate(template: CompiledTemplate, input: TemplateInput, escape?: EscapeSet): Rendered {
   let out = '';
-  for (const part of template.parts) {
+  const parts = template.parts;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
     let value: string | undefined;
     switch (part.kind) {
       case 'literal':
@@ -104,11 +108,20 @@ export function renderTemplate(template: CompiledTemplate, input: TemplateInput)
         if (!value) return { ok: false, missing: `header ${part.name}`, invalid: false };
         break;
       case 'body': {
-        const raw = firstPresent(input.body, part.paths);
-        if (raw === undefined) return { ok: false, missing: `body field ${part.label}`, invalid: false };
-        if (typeof raw === 'string') value = raw;
-        else if (typeof raw === 'number' && Number.isFinite(raw)) value = String(raw);
-        else return { ok: false, missing: `body field ${part.label}`, invalid: true };
+        // The first path with a value (not null, not '') wins.
+        let found: unknown;
+        let path: readonly string[] | undefined;
+        for (const candidate of part.paths) {
+          found = readPath(input.body, candidate);
+          if (found !== undefined && found !== null && found !== '') {
+            path = candidate;
+            break;
+          }
+        }
+        if (path === undefined) return { ok: false, missing: `body field ${part.label}`, invalid: false };
+        if (typeof found === 'string') value = found;
+        else if (typeof found === 'number' && input.bodyText !== undefined) value = numberSource(input.bodyText, path);
+        if (value === undefined) return { ok: false, missing: `body field ${part.label}`, invalid: true };
         break;
       }
       case 'sha256':
@@ -119,7 +132,7 @@ export function renderTemplate(template: CompiledTemplate, input: TemplateInput)
         value = input[part.kind];
         if (!value) return { ok: false, missing: part.kind, invalid: false };
     }
-    out += value;
+    out += escape ? escapeValue(value, i === parts.length - 1 ? PERCENT_ONLY : escape) : value;
   }
   return { ok: true, value: out };
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClaimCheck, Envelope } from '../shared/envelope.ts';
-import { PoisonMessageError, ProcessingError } from './errors.ts';
+import { PoisonMessageError, UnusableBodyError } from './errors.ts';
 import { isJsonObject, type JsonObject } from './fields.ts';
 
 /** Reads a claim-checked body (S3 GetObject in production). */
@@ -37,7 +37,7 @@ export async function resolveBody(
 /** The verifier records the lowercase hex SHA-256 of the raw body; a mismatch means the wrong or a changed object. */
 export function assertBodyDigest(bytes: Uint8Array, expectedSha256: string): void {
   const actual = createHash('sha256').update(bytes).digest('hex');
-  if (actual !== expectedSha256.toLowerCase()) throw new ProcessingError('body SHA-256 does not match the envelope');
+  if (actual !== expectedSha256.toLowerCase()) throw new UnusableBodyError('body SHA-256 does not match the envelope');
 }
 
 /** Parses the body as a JSON object; `decode` turns another encoding (a form post) into JSON text first. */
@@ -46,8 +46,8 @@ export function parseJsonBody(bytes: Buffer, decode: (text: string) => string = 
   try {
     value = JSON.parse(decode(bytes.toString('utf8')));
   } catch {
-    throw new ProcessingError('body is not valid JSON');
+    throw new UnusableBodyError('body is not valid JSON');
   }
-  if (!isJsonObject(value)) throw new ProcessingError('body is not a JSON object');
+  if (!isJsonObject(value)) throw new UnusableBodyError('body is not a JSON object');
   return value;
 }

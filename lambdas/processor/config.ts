@@ -2,7 +2,8 @@
  * The processor's configuration: the contract variables through the shared reader
  * (lambdas/shared/runtime-config.ts), plus what only a processor needs. Read once at module load.
  */
-import { ConfigError, readProcessorConfig, type Env, type ProcessorConfig } from '../shared/runtime-config.ts';
+import { ConfigError, integer, readProcessorConfig, requiredString, type Env, type ProcessorConfig } from '../shared/runtime-config.ts';
+import { DEFAULT_RETRY_BUDGET_SECONDS, MAX_RETRY_BUDGET_SECONDS } from './retry-policy.ts';
 
 export interface ProcessorSettings extends ProcessorConfig {
   /**
@@ -10,6 +11,21 @@ export interface ProcessorSettings extends ProcessorConfig {
    * whose processing throws on purpose, to exercise retries, the `failed` ledger status and the DLQ.
    */
   readonly failEventTypes: ReadonlySet<string>;
+  /** QUEUE_URL: this provider's queue, for ChangeMessageVisibility (the backoff of transient failures). */
+  readonly queueUrl: string;
+  /** DEAD_LETTER_QUEUE_URL: its DLQ, where the processor moves what it gives up on, with the reason. */
+  readonly deadLetterQueueUrl: string;
+  /**
+   * PROCESSOR_RETRY_BUDGET_SECONDS (default 21600 = 6 h): how long after its first receive a transiently
+   * failing message is still retried (retry-policy.ts). Tests and the local drill set it to seconds.
+   */
+  readonly retryBudgetSeconds: number;
+}
+
+function queueUrl(env: Env, name: string): string {
+  const value = requiredString(env, name);
+  if (!/^https?:\/\/\S+$/.test(value)) throw new ConfigError(`environment variable ${name} must be an http(s) URL`);
+  return value;
 }
 
 export function readProcessorSettings(env: Env, knownProviders: ReadonlySet<string>): ProcessorSettings {
@@ -21,5 +37,11 @@ export function readProcessorSettings(env: Env, knownProviders: ReadonlySet<stri
     .split(',')
     .map((type) => type.trim())
     .filter((type) => type.length > 0);
-  return { ...config, failEventTypes: new Set(failEventTypes) };
+  return {
+    ...config,
+    failEventTypes: new Set(failEventTypes),
+    queueUrl: queueUrl(env, 'QUEUE_URL'),
+    deadLetterQueueUrl: queueUrl(env, 'DEAD_LETTER_QUEUE_URL'),
+    retryBudgetSeconds: integer(env, 'PROCESSOR_RETRY_BUDGET_SECONDS', DEFAULT_RETRY_BUDGET_SECONDS, 0, MAX_RETRY_BUDGET_SECONDS),
+  };
 }

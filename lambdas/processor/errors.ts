@@ -14,11 +14,29 @@ export class ProcessingError extends Error {
   }
 }
 
+/**
+ * A failure that the same message fails with on every delivery: retrying cannot help, so the message goes
+ * to the DLQ on its first receive (failureClass `permanent`). Anything else is transient and retried.
+ */
+export class PermanentError extends ProcessingError {}
+
 /** The SQS message itself is unusable (not an envelope, wrong provider): retrying cannot help, the DLQ can. */
-export class PoisonMessageError extends ProcessingError {}
+export class PoisonMessageError extends PermanentError {}
 
 /** The body lacks a field a handler needs (a resource id), or holds something that is not an identifier. */
-export class MissingFieldError extends ProcessingError {}
+export class MissingFieldError extends PermanentError {}
+
+/** The bytes do not match the verifier's digest, or are not a JSON object: the same bytes fail every time. */
+export class UnusableBodyError extends PermanentError {}
+
+/** A handler described a state change that is not ids and tokens: the same body produces it every time. */
+export class InvalidStateChangeError extends PermanentError {}
+
+/**
+ * The verifier accepted a signed event whose type or dedupe key it could not read (envelope `unrecognized`):
+ * no handler was written for it, so it waits in the DLQ for one (docs/runbook.md#unrecognized-event).
+ */
+export class UnrecognizedEventError extends PermanentError {}
 
 /** Thrown on purpose by the failure drill (PROCESSOR_FAIL_EVENT_TYPES), to exercise retries and the DLQ. */
 export class FailureDrillError extends ProcessingError {}
@@ -37,6 +55,13 @@ export function safeErrorSummary(error: unknown): string {
   else if (error instanceof Error) summary = error.name;
   else summary = 'non-error value thrown';
   return summary.length > MAX_SUMMARY_LENGTH ? `${summary.slice(0, MAX_SUMMARY_LENGTH - 3)}...` : summary;
+}
+
+export type FailureClass = 'permanent' | 'transient';
+
+/** AWS errors, throttling, timeouts, the failure drill and anything unknown are transient. */
+export function failureClassOf(error: unknown): FailureClass {
+  return error instanceof PermanentError ? 'permanent' : 'transient';
 }
 
 export function isConditionalCheckFailure(error: unknown): boolean {

@@ -12,7 +12,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dynamodb } from '../shared/aws-clients.ts';
+import { dynamodb, sqs } from '../shared/aws-clients.ts';
 import { logger, metrics } from '../shared/observability.ts';
 import { s3 } from '../shared/s3-client.ts';
 import { traced, tracer } from '../shared/tracing.ts';
@@ -22,6 +22,7 @@ import { processorFor, processors } from './handlers/index.ts';
 import { EventLedger } from './ledger.ts';
 import { observeProvider } from './observability.ts';
 import { createRecordProcessor } from './process-record.ts';
+import { Redelivery } from './redelivery.ts';
 import { StateStore } from './state-store.ts';
 
 const settings = readProcessorSettings(process.env, new Set(processors.keys()));
@@ -35,16 +36,20 @@ if (settings.failEventTypes.size > 0) {
 // X-Ray subsegments for every SDK call of the processor (the verifier leaves them out: lambdas/shared/tracing.ts).
 traced(dynamodb);
 traced(s3);
+traced(sqs);
 
 const processRecord = createRecordProcessor({
   config: settings,
   processor: processorFor(settings.providerId),
-  ledger: new EventLedger(dynamodb, settings.ledgerTable, settings.ledgerRetentionDays),
+  ledger: new EventLedger(dynamodb, settings.ledgerTable, settings.ledgerEntryDays),
   states: new StateStore(dynamodb, settings.ledgerTable, settings.ledgerRetentionDays),
   readClaimCheck: s3ClaimCheckReader(s3),
+  // Backoff of transient failures and the move of what is given up on to this provider's own DLQ.
+  redelivery: new Redelivery(sqs, settings.queueUrl, settings.deadLetterQueueUrl),
   logger,
   count,
   clock: () => new Date(),
+  random: () => Math.random(),
 });
 
 const batch = new BatchProcessor(EventType.SQS);

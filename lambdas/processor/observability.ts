@@ -12,8 +12,17 @@ export const ProcessorMetric = {
   DuplicateDelivery: 'DuplicateDelivery',
   /** An event type with no handler: recorded as processed, not failed. */
   UnknownEventType: 'UnknownEventType',
-  /** A delivery that failed; the record goes back to the queue (after maxReceiveCount, to the DLQ). */
+  /** A delivery that failed (whatever happens next: a retry later, or the DLQ). */
   ProcessingFailure: 'ProcessingFailure',
+  /** A transient failure put back with a backoff delay (ChangeMessageVisibility). */
+  RetryScheduled: 'RetryScheduled',
+  /** The processor moved a message to the DLQ: a permanent failure, or the retry budget spent. */
+  DeadLettered: 'DeadLettered',
+  /**
+   * Of those, events the verifier marked `unrecognized` (signed, but type or dedupe key unreadable). Not
+   * named `UnrecognizedEvent`: that is the verifier's metric, same namespace and dimension, and its alarm.
+   */
+  UnrecognizedDeadLettered: 'UnrecognizedDeadLettered',
   /** An event older than the resource's state record: ignored, not failed. */
   StaleEventIgnored: 'StaleEventIgnored',
 } as const;

@@ -1,19 +1,24 @@
 /**
  * One SQS record, start to finish: open the envelope, resolve and parse the body, route it through the
- * provider's handler map, then mark the ledger entry processed (exactly once, conditionally). A failure
- * marks the entry `failed` and throws, so the batch reports the record and SQS redelivers it (then the DLQ).
- * Logs carry ids, types, sizes and outcomes; bodies never leave this function.
+ * provider's handler map, then mark the ledger entry processed (exactly once, conditionally).
+ *
+ * A failure is split (failures.ts): a permanent one (unrecognized event, poison message, missing field,
+ * unusable body) is moved to the DLQ on this receive and the record reported handled; a transient one is
+ * put back with a jittered backoff delay and reported failed, until the retry budget is spent, then moved
+ * to the DLQ too. Either way the ledger entry says `failed` with what happened. Logs carry ids, types, sizes
+ * and outcomes; bodies never leave this function.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import { EnvelopeError, parseEnvelope, type Envelope } from '../shared/envelope.ts';
 import { assertBodyDigest, parseJsonBody, resolveBody, type ClaimCheckReader } from './body.ts';
 import type { ProcessorSettings } from './config.ts';
-import { errorFields } from '../shared/observability.ts';
-import { FailureDrillError, PoisonMessageError, RecordFailedError, safeErrorSummary } from './errors.ts';
+import { FailureDrillError, PoisonMessageError, UnrecognizedEventError } from './errors.ts';
+import { handleFailure, type FailureDeps } from './failures.ts';
 import type { JsonObject } from './fields.ts';
-import type { LedgerEntryRef, LedgerWrite } from './ledger.ts';
+import type { FailureRecord, LedgerEntryRef, LedgerWrite } from './ledger.ts';
 import { ProcessorMetric, type ProcessorMetricName } from './observability.ts';
+import { wasDeadLettered, type Redelivery } from './redelivery.ts';
 import {
   findHandler,
   type ProcessingOutcome,
@@ -25,12 +30,15 @@ import {
 import { assertSafeStateChange } from './state-store.ts';
 
 export interface RecordProcessorDeps {
-  readonly config: Pick<ProcessorSettings, 'providerId' | 'claimCheckBucket' | 'failEventTypes'>;
+  readonly config: Pick<ProcessorSettings, 'providerId' | 'claimCheckBucket' | 'failEventTypes' | 'retryBudgetSeconds'>;
   readonly processor: ProviderProcessor;
   readonly ledger: {
     markProcessed(entry: LedgerEntryRef, outcome: ProcessingOutcome, now: Date): Promise<LedgerWrite>;
-    markFailed(entry: LedgerEntryRef, lastError: string, now: Date): Promise<LedgerWrite>;
+    markFailed(entry: LedgerEntryRef, failure: FailureRecord, now: Date): Promise<LedgerWrite>;
   };
+  readonly redelivery: Pick<Redelivery, 'retryAfter' | 'moveToDeadLetterQueue'>;
+  /** [0, 1): the backoff's jitter (Math.random; fixed in tests). */
+  readonly random: () => number;
   readonly states: { apply(event: ProcessorEvent, change: ResourceStateChange, now: Date): Promise<StateWrite> };
   readonly readClaimCheck: ClaimCheckReader;
   readonly logger: Logger;
@@ -39,7 +47,7 @@ export interface RecordProcessorDeps {
 }
 
 /** Log fields: ids, types, sizes and outcomes only. */
-type LogFields = Record<string, string | number | undefined>;
+export type LogFields = Record<string, string | number | undefined>;
 
 function openEnvelope(text: string, providerId: string): Envelope {
   let envelope: Envelope;
@@ -72,7 +80,12 @@ async function processEvent(envelope: Envelope, deps: RecordProcessorDeps, field
   assertBodyDigest(bytes, envelope.bodySha256);
   const body = parseJsonBody(bytes, deps.processor.decodeBody);
   const handler = findHandler(deps.processor.handlers, envelope.eventType);
-  if (handler === undefined) return 'unknown-event-type';
+  if (handler === undefined) {
+    // A redriven unrecognized event still without a handler goes back to the DLQ: recording it as
+    // processed (`unknown-event-type`) would drop a signed event nobody has looked at.
+    if (envelope.unrecognized !== undefined) throw new UnrecognizedEventError(`no handler for event type '${envelope.eventType}' yet`);
+    return 'unknown-event-type';
+  }
 
   const event: ProcessorEvent = {
     provider: envelope.provider,
@@ -107,9 +120,18 @@ export function createRecordProcessor(deps: RecordProcessorDeps): (record: SQSRe
     let entry: LedgerEntryRef | undefined;
     try {
       const envelope = openEnvelope(record.body, deps.config.providerId);
-      entry = { provider: envelope.provider, dedupeKey: envelope.dedupeKey, eventType: envelope.eventType };
+      entry = {
+        provider: envelope.provider, dedupeKey: envelope.dedupeKey, eventType: envelope.eventType,
+        // For an entry the processor creates (unclaimed, or after TTL), what the verifier's claim would have held.
+        bodySha256: envelope.bodySha256, receivedAt: envelope.receivedAt,
+      };
       fields['eventType'] = entry.eventType;
       fields['dedupeKey'] = entry.dedupeKey;
+      // The verifier could not read this signed event's type or dedupe key: no handler was written for its
+      // shape. Straight to the DLQ, unless on-call redrove it from there (after adding a handler).
+      if (envelope.unrecognized !== undefined && !wasDeadLettered(record)) {
+        throw new UnrecognizedEventError(`signed event not recognized by the verifier: ${envelope.unrecognized}`);
+      }
 
       const outcome = await processEvent(envelope, deps, fields);
       fields['outcome'] = outcome;
@@ -124,28 +146,8 @@ export function createRecordProcessor(deps: RecordProcessorDeps): (record: SQSRe
       if (extra !== undefined) count(extra);
       logger.info('event processed', fields);
     } catch (error) {
-      const summary = safeErrorSummary(error);
-      if (entry !== undefined && (await markFailed(deps, entry, summary, fields)) === 'already-processed') {
-        // Another delivery of the same event succeeded meanwhile: nothing is left to retry.
-        count(ProcessorMetric.DuplicateDelivery);
-        logger.info('duplicate delivery: failed, but the event was already processed', { ...fields, error: summary });
-        return;
-      }
-      count(ProcessorMetric.ProcessingFailure);
-      // errorFields adds the HTTP status and AWS request id of a service error (for AWS support), no message.
-      logger.error('event processing failed', { ...fields, ...errorFields(error), error: summary });
-      throw new RecordFailedError(summary);
+      // Returns when the record is handled (moved to the DLQ, or processed meanwhile); throws to retry it.
+      await handleFailure(record, entry, error, fields, deps satisfies FailureDeps);
     }
   };
-}
-
-async function markFailed(
-  deps: RecordProcessorDeps, entry: LedgerEntryRef, summary: string, fields: LogFields,
-): Promise<LedgerWrite | undefined> {
-  try {
-    return await deps.ledger.markFailed(entry, summary, deps.clock());
-  } catch (error) {
-    deps.logger.warn('could not mark the ledger entry failed', { ...fields, ...errorFields(error), error: safeErrorSummary(error) });
-    return undefined;
-  }
 }

@@ -7,7 +7,7 @@
 import { UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { stateKey } from '../shared/ledger-keys.ts';
 import { toAttributeValue } from './attribute-value.ts';
-import { isConditionalCheckFailure, ProcessingError } from './errors.ts';
+import { InvalidStateChangeError, isConditionalCheckFailure } from './errors.ts';
 import type { ProcessorEvent, ResourceStateChange, StateWrite } from './routing.ts';
 
 const MOVES_FORWARD =
@@ -77,10 +77,10 @@ const STATUS = /^[A-Za-z0-9_.:-]{1,64}$/;
  * handler that picked the wrong field cannot copy note text into the state record or a log line.
  */
 export function assertSafeStateChange(change: ResourceStateChange): void {
-  if (!RESOURCE_TYPE.test(change.resourceType)) throw new ProcessingError('state change has an invalid resourceType');
-  if (!RESOURCE_ID.test(change.resourceId)) throw new ProcessingError('state change has an invalid resourceId');
-  if (!STATUS.test(change.status)) throw new ProcessingError('state change has an invalid status');
+  if (!RESOURCE_TYPE.test(change.resourceType)) throw new InvalidStateChangeError('state change has an invalid resourceType');
+  if (!RESOURCE_ID.test(change.resourceId)) throw new InvalidStateChangeError('state change has an invalid resourceId');
+  if (!STATUS.test(change.status)) throw new InvalidStateChangeError('state change has an invalid status');
   for (const value of Object.values(change.details ?? {})) {
-    if (!RESOURCE_ID.test(value)) throw new ProcessingError('state change has a detail that is not an identifier');
+    if (!RESOURCE_ID.test(value)) throw new InvalidStateChangeError('state change has a detail that is not an identifier');
   }
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 
-export type LedgerStatus = 'received' | 'enqueued' | 'processed' | 'failed';
+export type LedgerStatus = 'received' | 'enqueued' | 'spooled' | 'processed' | 'failed';
 
 /** Sixteen shards per provider keep one provider off a single hot partition key. */
 export const LEDGER_SHARDS = 16;

@@ -122,6 +122,11 @@ export interface ProcessorConfig {
   readonly ledgerTable: string;
   readonly claimCheckBucket: string;
   readonly ledgerRetentionDays: number;
+  /**
+   * Lifetime of a ledger entry the processor creates (the verifier's claim was bypassed): the ledger's
+   * retention, or REPLAY_PROTECTION_DAYS when set (only for providers that sign no timestamp).
+   */
+  readonly ledgerEntryDays: number;
 }
 
 export function readProcessorConfig(env: Env): ProcessorConfig {
@@ -130,5 +135,6 @@ export function readProcessorConfig(env: Env): ProcessorConfig {
     ledgerTable: requiredString(env, 'LEDGER_TABLE'),
     claimCheckBucket: requiredString(env, 'CLAIM_CHECK_BUCKET'),
     ledgerRetentionDays: integer(env, 'LEDGER_RETENTION_DAYS', 30, 1, 3_650),
+    ledgerEntryDays: Math.max(integer(env, 'LEDGER_RETENTION_DAYS', 30, 1, 3_650), integer(env, 'REPLAY_PROTECTION_DAYS', 0, 0, 3_650)),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The S3 client, for claim checks only (bodies above the SQS message limit). A module of its own so that
- * the verifier can load it with `import()` on the first large body: the bundles are split (lib/bundling.ts),
+ * The S3 client, for claim checks (bodies above the SQS message limit) and the spool (SendMessage failed;
+ * the sweeper). A module of its own so that the verifier can load it with `import()` on first use: the bundles are split (lib/bundling.ts),
  * and the S3 client (~140 KB minified) stays out of the verifier's cold start.
  */
 import { S3Client } from '@aws-sdk/client-s3';

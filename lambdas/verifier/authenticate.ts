@@ -1,7 +1,8 @@
 /**
  * Signature verification with the cached keys, plus the two rotation rules: after a mismatch the keys are
- * re-fetched once (rate-limited by the cache) and the request re-verified, so a rotation takes effect at
- * once; a request signed with the previous secret after its grace window is rejected and reported.
+ * re-fetched once (rate-limited by the cache; not when this request has just fetched them) and the request
+ * re-verified, so a rotation takes effect at once; a request signed with the previous secret after its
+ * grace window is rejected and reported.
  */
 import type { Headers } from '../domain/headers.ts';
 import { verify, type Verdict } from '../domain/verify.ts';
@@ -27,7 +28,8 @@ export async function authenticate(
   let keys = await secrets.keysFor(provider, secretArn);
   let verdict = verify(provider, headers, body, keys.keys, nowSeconds);
   if (isMismatch(verdict)) {
-    const refreshed = await secrets.refreshAfterMismatch(provider, secretArn);
+    // Keys this request has just fetched are not fetched again (refreshAfterMismatch says so).
+    const refreshed = await secrets.refreshAfterMismatch(provider, secretArn, keys);
     if (refreshed) {
       keys = refreshed;
       verdict = verify(provider, headers, body, keys.keys, nowSeconds);

@@ -86,6 +86,21 @@ export function claimCheckKey(provider: string, receivedAt: number, dedupeKey: s
   return `${provider}/${day}/${createHash('sha256').update(dedupeKey).digest('hex')}`;
 }
 
+/**
+ * SendMessage failed (or answered without a MessageId): carries the message exactly as it was to be sent, so
+ * the verifier can spool it (lambdas/shared/spool.ts). `cause` is the SDK's error, for errorFields only.
+ */
+export class SendFailed extends Error {
+  constructor(
+    readonly queueUrl: string,
+    readonly outgoing: OutgoingMessage,
+    override readonly cause: unknown,
+  ) {
+    super('SendMessage failed');
+    this.name = 'SendFailed';
+  }
+}
+
 /** Stores a body as the object `key` of the claim-check bucket (claim-check-store.ts). */
 export type ClaimCheckStore = (bucket: string, key: string, body: Uint8Array) => Promise<void>;
 
@@ -106,10 +121,16 @@ export class Enqueuer {
       await this.storeClaimCheck(this.bucket, key, event.body);
       message = claimCheckMessage(event, { bucket: this.bucket, key });
     }
-    const out = await this.sqs.send(
-      new SendMessageCommand({ QueueUrl: event.queueUrl, MessageBody: message.body, MessageAttributes: message.attributes }),
-    );
-    if (!out.MessageId) throw new Error('SendMessage returned no MessageId');
-    return { messageId: out.MessageId, ...(key ? { claimCheckKey: key } : {}) };
+    let messageId: string | undefined;
+    try {
+      const out = await this.sqs.send(
+        new SendMessageCommand({ QueueUrl: event.queueUrl, MessageBody: message.body, MessageAttributes: message.attributes }),
+      );
+      messageId = out.MessageId;
+    } catch (error) {
+      throw new SendFailed(event.queueUrl, message, error);
+    }
+    if (!messageId) throw new SendFailed(event.queueUrl, message, new Error('SendMessage returned no MessageId'));
+    return { messageId, ...(key ? { claimCheckKey: key } : {}) };
   }
 }

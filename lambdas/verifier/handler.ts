@@ -13,7 +13,7 @@ import { readVerifierConfig } from '../shared/runtime-config.ts';
 import { Enqueuer, type ClaimCheckStore } from './enqueue.ts';
 import { answers, type Answer } from './http.ts';
 import { Ledger } from './ledger.ts';
-import { createReceiver } from './receive.ts';
+import { createReceiver, type SpoolWriter } from './receive.ts';
 import { SecretCache } from './secret-cache.ts';
 import { secretsManagerVersions } from './secret-versions.ts';
 
@@ -21,6 +21,8 @@ const config = readVerifierConfig(process.env);
 
 /** Claim checks are rare: the S3 client is a separate chunk of the bundle (lib/bundling.ts), imported on the first one. */
 const storeClaimCheck: ClaimCheckStore = async (bucket, key, body) => (await import('./claim-check-store.ts')).storeClaimCheck(bucket, key, body);
+/** Spooling happens only when SendMessage fails (docs/architecture.md, "Spool"): the same lazily imported chunk. */
+const spool: SpoolWriter = async (key, spooled) => (await import('./claim-check-store.ts')).writeSpooled(config.claimCheckBucket, key, spooled);
 
 const receive = createReceiver({
   config,
@@ -31,6 +33,7 @@ const receive = createReceiver({
   }),
   ledger: new Ledger(dynamodb, config.ledgerTable, config.ledgerRetentionDays, config.claimLeaseSeconds * 1_000),
   enqueuer: new Enqueuer(sqs, storeClaimCheck, config.claimCheckBucket, config.claimCheckThresholdBytes),
+  spool,
   metrics,
   logger,
 });

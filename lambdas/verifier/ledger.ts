@@ -1,8 +1,8 @@
 /**
  * The verifier's side of the event ledger (docs/architecture.md, "Claim semantics"): a conditional put
- * claims an event, a conditional delete releases the claim when enqueueing fails, a conditional update
- * marks it enqueued. Every write is conditional on the claim token, so a slow verifier never undoes the
- * work of the one that took its expired claim over, nor of the processor.
+ * claims an event, a conditional delete releases the claim when enqueueing and spooling both fail, a
+ * conditional update marks it enqueued (or spooled). Every write is conditional on the claim token, so a
+ * slow verifier never undoes the work of the one that took its expired claim over, nor of the processor.
  */
 import {
   DeleteItemCommand,
@@ -143,33 +143,45 @@ export class Ledger {
    * it, or our lease expired and another claim took over): the message is durable either way.
    */
   async markEnqueued(claimed: Claimed, enqueued: { messageId: string; claimCheckKey?: string; now: number }): Promise<boolean> {
-    const sets = ['#status = :enqueued', 'enqueuedAt = :at', 'messageId = :messageId', 'claims = :claims'];
-    const values: Item = {
-      ':enqueued': S('enqueued'),
-      ':received': S('received'),
-      ':at': S(new Date(enqueued.now).toISOString()),
-      ':messageId': S(enqueued.messageId),
-      ':claims': N(claimed.claims),
-      ':token': S(claimed.claimToken),
-    };
+    const sets = ['#status = :enqueued', 'enqueuedAt = :at', 'messageId = :messageId'];
+    const values: Item = { ':enqueued': S('enqueued'), ':at': S(new Date(enqueued.now).toISOString()), ':messageId': S(enqueued.messageId) };
     if (enqueued.claimCheckKey) {
       sets.push('claimCheckKey = :claimCheckKey');
       values[':claimCheckKey'] = S(enqueued.claimCheckKey);
     }
+    return this.#moveOn(claimed, sets, values);
+  }
+
+  /**
+   * Records that SendMessage failed and the message waits in the spool (docs/architecture.md, "Spool"): like
+   * `enqueued`, a duplicate delivery is answered 200 from here on, and the processor's mark completes it.
+   */
+  async markSpooled(claimed: Claimed, spooled: { spoolKey: string; now: number }): Promise<boolean> {
+    return this.#moveOn(claimed, ['#status = :spooled', 'spooledAt = :at', 'spoolKey = :spoolKey'], {
+      ':spooled': S('spooled'),
+      ':at': S(new Date(spooled.now).toISOString()),
+      ':spoolKey': S(spooled.spoolKey),
+    });
+  }
+
+  /** Moves our own `received` claim on (conditional on its token); `false` when it is no longer ours. */
+  async #moveOn(claimed: Claimed, sets: readonly string[], values: Item): Promise<boolean> {
+    const all = [...sets, 'claims = :claims'];
+    const allValues: Item = { ...values, ':received': S('received'), ':claims': N(claimed.claims), ':token': S(claimed.claimToken) };
     if (claimed.conflicts > 0) {
-      sets.push('conflicts = :conflicts');
-      values[':conflicts'] = N(claimed.conflicts);
+      all.push('conflicts = :conflicts');
+      allValues[':conflicts'] = N(claimed.conflicts);
     }
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: S(claimed.key.pk), sk: S(claimed.key.sk) },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          // Never move a processed entry back to enqueued: the processor's mark wins.
+          UpdateExpression: `SET ${all.join(', ')}`,
+          // Never move a processed entry back: the processor's mark wins.
           ConditionExpression: 'claimToken = :token AND #status = :received',
           ExpressionAttributeNames: STATUS,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: allValues,
         }),
       );
       return true;

@@ -1,15 +1,17 @@
 /**
  * One webhook request, start to answer: route → method → raw bytes → signature → ledger claim →
- * (claim check) → SendMessage → mark enqueued. A 2xx is answered only once SendMessage succeeded; any AWS
- * failure before that is a 503 so the sender retries. Dependencies come in, so tests can swap them.
+ * (claim check) → SendMessage → mark enqueued. A 2xx is answered only once the message is durable: sent, or,
+ * when SendMessage fails, written to the spool (docs/architecture.md, "Spool") and the entry marked spooled.
+ * Any AWS failure before that is a 503 so the sender retries. Dependencies come in, so tests can swap them.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import type { Verified } from '../domain/verify.ts';
 import { errorFields, MetricUnit, type MetricsSink } from '../shared/observability.ts';
 import type { ProviderRoute, VerifierConfig } from '../shared/runtime-config.ts';
+import { spoolKey, type SpooledMessage } from '../shared/spool.ts';
 import { authenticate } from './authenticate.ts';
-import type { Enqueuer, EventToEnqueue } from './enqueue.ts';
+import { SendFailed, type Enqueued, type Enqueuer, type EventToEnqueue } from './enqueue.ts';
 import { answers, decodeBody, type Answer } from './http.ts';
 import type { Claimed, Ledger } from './ledger.ts';
 import { SecretUnavailableError, type SecretCache } from './secret-cache.ts';
@@ -23,11 +25,15 @@ export interface ReceiverLogger {
   error(message: string, fields: LogFields): void;
 }
 
+/** Writes one spooled message as the object `key` of the claim-check bucket (claim-check-store.ts). */
+export type SpoolWriter = (key: string, spooled: SpooledMessage) => Promise<void>;
+
 export interface ReceiverDeps {
   readonly config: Pick<VerifierConfig, 'providers' | 'maxBodyBytes' | 'replayProtectionDays'>;
   readonly secrets: SecretCache;
   readonly ledger: Ledger;
   readonly enqueuer: Enqueuer;
+  readonly spool: SpoolWriter;
   readonly metrics: MetricsSink;
   readonly logger: ReceiverLogger;
   /** @default Date.now */
@@ -40,6 +46,15 @@ interface Facts extends LogFields {
   outcome?: string;
   status?: number;
 }
+
+/** Where the event went: the queue, the spool, or nowhere (`error`: why, for the 503). */
+type Delivery =
+  | { readonly to: 'queue'; readonly enqueued: Enqueued }
+  | { readonly to: 'spool'; readonly spoolKey: string }
+  | { readonly to: 'nowhere'; readonly error: unknown };
+
+/** The SDK's own error behind a failed send: errorFields keeps its name, status and request id. */
+const rootCause = (error: unknown): unknown => (error instanceof SendFailed ? error.cause : error);
 
 export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEventV2) => Promise<Answer> {
   const { config, metrics, logger } = deps;
@@ -55,7 +70,7 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
   function unavailable(facts: Facts, stage: string, error: unknown): Answer {
     // Our own secret errors say what is wrong (missing, empty, malformed) and hold no secret text.
     const problem = error instanceof SecretUnavailableError ? error.message : undefined;
-    logger.error(`${stage} failed`, { ...facts, stage, ...errorFields(error), problem });
+    logger.error(`${stage} failed`, { ...facts, stage, ...errorFields(rootCause(error)), problem });
     return finish({ ...facts, outcome: `${stage}-unavailable` }, answers.unavailable());
   }
 
@@ -75,52 +90,86 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
     };
   }
 
-  async function enqueueClaimed(facts: Facts, event: EventToEnqueue, claimed: Claimed) {
-    let enqueued;
+  /**
+   * SendMessage; when it fails, the message exactly as it would have been sent goes to the spool, which the
+   * sweeper drains into the queue once SQS answers again. `nowhere` only if the spool write fails too (or
+   * the claim-check body could not be stored: the same bucket).
+   */
+  async function deliver(facts: Facts, event: EventToEnqueue): Promise<Delivery> {
     try {
-      enqueued = await deps.enqueuer.enqueue(event);
+      return { to: 'queue', enqueued: await deps.enqueuer.enqueue(event) };
     } catch (error) {
       count('EnqueueFailure');
+      if (!(error instanceof SendFailed)) return { to: 'nowhere', error };
+      const key = spoolKey(event.provider, event.receivedAt, event.dedupeKey);
       try {
-        const released = await deps.ledger.release(claimed.key, claimed.claimToken);
-        if (!released) logger.warn('claim already gone when releasing it', facts);
-      } catch (releaseError) {
-        // The lease expires on its own: the sender's retry after it re-claims the event.
-        logger.error('releasing the claim failed', { ...facts, ...errorFields(releaseError) });
+        await deps.spool(key, { v: 1, queueUrl: error.queueUrl, body: error.outgoing.body, attributes: error.outgoing.attributes });
+      } catch (spoolError) {
+        logger.error('spooling failed', { ...facts, stage: 'spool', ...errorFields(spoolError) });
+        return { to: 'nowhere', error };
       }
-      return unavailable(facts, 'enqueue', error);
+      logger.warn('queue unreachable: spooled', { ...facts, spoolKey: key, ...errorFields(error.cause) });
+      count('Spooled');
+      return { to: 'spool', spoolKey: key };
     }
-    const done = { ...facts, messageId: enqueued.messageId, claimCheck: enqueued.claimCheckKey !== undefined, claims: claimed.claims };
+  }
+
+  async function releaseClaim(facts: Facts, claimed: Claimed): Promise<void> {
     try {
-      const marked = await deps.ledger.markEnqueued(claimed, { ...enqueued, now: now() });
-      if (!marked) logger.info('ledger entry moved on before marking it enqueued', done);
-      return finish({ ...done, outcome: 'accepted' }, answers.accepted(), 'Accepted');
+      const released = await deps.ledger.release(claimed.key, claimed.claimToken);
+      if (!released) logger.warn('claim already gone when releasing it', facts);
+    } catch (releaseError) {
+      // The lease expires on its own: the sender's retry after it re-claims the event.
+      logger.error('releasing the claim failed', { ...facts, ...errorFields(releaseError) });
+    }
+  }
+
+  /** Moves the claim on to `enqueued` or `spooled`. If that write fails the message is durable anyway: 200. */
+  async function markDelivered(facts: Facts, claimed: Claimed, delivery: Delivery & { to: 'queue' | 'spool' }): Promise<Answer> {
+    const at = now();
+    const done = delivery.to === 'queue'
+      ? { ...facts, messageId: delivery.enqueued.messageId, claimCheck: delivery.enqueued.claimCheckKey !== undefined, claims: claimed.claims }
+      : { ...facts, spoolKey: delivery.spoolKey, claims: claimed.claims };
+    const outcome = delivery.to === 'queue' ? 'accepted' : 'accepted-spooled';
+    try {
+      const marked = delivery.to === 'queue'
+        ? await deps.ledger.markEnqueued(claimed, { ...delivery.enqueued, now: at })
+        : await deps.ledger.markSpooled(claimed, { spoolKey: delivery.spoolKey, now: at });
+      if (!marked) logger.info(`ledger entry moved on before marking it ${delivery.to === 'queue' ? 'enqueued' : 'spooled'}`, done);
+      return finish({ ...done, outcome }, answers.accepted(), 'Accepted');
     } catch (error) {
       // The message is durable: the event is accepted, and the processor's mark completes the entry.
-      logger.warn('marking the ledger entry enqueued failed', { ...done, ...errorFields(error) });
-      return finish({ ...done, outcome: 'accepted-unmarked' }, answers.accepted(200), 'Accepted');
+      logger.warn('marking the ledger entry failed', { ...done, ...errorFields(error) });
+      return finish({ ...done, outcome: `${outcome}-unmarked` }, answers.accepted(200), 'Accepted');
     }
+  }
+
+  async function enqueueClaimed(facts: Facts, event: EventToEnqueue, claimed: Claimed): Promise<Answer> {
+    const delivery = await deliver(facts, event);
+    if (delivery.to !== 'nowhere') return markDelivered(facts, claimed, delivery);
+    await releaseClaim(facts, claimed);
+    return unavailable(facts, 'enqueue', delivery.error);
   }
 
   /**
    * The ledger could not be reached (a service error or timeout, not a conditional failure). Senders that
-   * never retry (Suki, SOAPNoteAPI, GitHub) would lose the event to a 503, so it is enqueued without a
-   * claim: the processor's conditional "processed" mark creates or completes the entry, so a duplicate
-   * delivery is still marked processed once. Only when the queue fails too is the answer 503.
+   * never retry (Suki, SOAPNoteAPI, GitHub) would lose the event to a 503, so it is enqueued (or spooled)
+   * without a claim: the processor's conditional "processed" mark creates or completes the entry, so a
+   * duplicate delivery is still marked processed once. Only when the queue and the spool both fail is the
+   * answer 503.
    */
-  async function enqueueUnclaimed(facts: Facts, event: EventToEnqueue, ledgerError: unknown) {
+  async function enqueueUnclaimed(facts: Facts, event: EventToEnqueue, ledgerError: unknown): Promise<Answer> {
     logger.warn('ledger unreachable: enqueueing without a claim', { ...facts, ...errorFields(ledgerError) });
-    let enqueued;
-    try {
-      enqueued = await deps.enqueuer.enqueue(event);
-    } catch (error) {
-      count('EnqueueFailure');
+    const delivery = await deliver(facts, event);
+    if (delivery.to === 'nowhere') {
       logger.error('ledger claim failed', { ...facts, stage: 'ledger', ...errorFields(ledgerError) });
-      return unavailable(facts, 'enqueue', error);
+      return unavailable(facts, 'enqueue', delivery.error);
     }
     count('LedgerBypass');
-    const done = { ...facts, messageId: enqueued.messageId, claimCheck: enqueued.claimCheckKey !== undefined };
-    return finish({ ...done, outcome: 'accepted-unclaimed' }, answers.accepted(), 'Accepted');
+    const done = delivery.to === 'queue'
+      ? { ...facts, messageId: delivery.enqueued.messageId, claimCheck: delivery.enqueued.claimCheckKey !== undefined }
+      : { ...facts, spoolKey: delivery.spoolKey };
+    return finish({ ...done, outcome: delivery.to === 'queue' ? 'accepted-unclaimed' : 'accepted-unclaimed-spooled' }, answers.accepted(), 'Accepted');
   }
 
   return async function receive(event) {

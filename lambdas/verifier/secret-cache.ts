@@ -4,6 +4,13 @@
  *
  * Hand-written rather than Powertools Parameters: Parameters does not return the version's CreatedDate,
  * and the rotation grace window is measured from it.
+ *
+ * What is cached: usable keys for `ttlMs`, and an unusable current secret (a value the provider's key
+ * derivation refuses: an operator error, answered 503 so that it pages) for `earlyRefreshIntervalMs`, so
+ * that neither costs Secrets Manager calls per request and a fix (`ops secret set`) is seen within that
+ * interval. Never cached: Secrets Manager failures (network, 5xx, throttling) and a missing AWSCURRENT.
+ * Remembering a failure turns away requests after the recovery, which senders that never retry lose
+ * (README, "Under faults"); every request asks again.
  */
 import type { KeyObject } from 'node:crypto';
 import { deriveKey, SecretFormatError, type SigningKeys } from '../domain/keys.ts';
@@ -33,6 +40,8 @@ export interface ProviderKeys {
   readonly keys: SigningKeys;
   /** The previous key after its grace window: never accepted, kept to detect and count its use. */
   readonly previousAfterGrace?: KeyObject;
+  /** This call read Secrets Manager: the keys are as new as an early refresh would make them. */
+  readonly fetched?: boolean;
 }
 
 export interface SecretCacheOptions {
@@ -42,7 +51,10 @@ export interface SecretCacheOptions {
   readonly now?: () => number;
   /** At most one fetch per stage per this long. @default 5 minutes */
   readonly ttlMs?: number;
-  /** At most one early refresh after a signature mismatch per provider per this long. @default 30 s */
+  /**
+   * At most one early refresh after a signature mismatch per provider per this long; also how long an
+   * unusable current secret is remembered. @default 30 s
+   */
   readonly earlyRefreshIntervalMs?: number;
   /** Told when a stored previous secret is unusable (it is then ignored). Gets no secret text. */
   readonly onUnusablePrevious?: (providerId: string, problem: string) => void;
@@ -55,58 +67,85 @@ interface Loaded {
   readonly previous?: KeyObject;
 }
 
+/** A current secret that was read but cannot be a key (empty, binary, not the provider's format). */
+interface Unusable {
+  readonly fetchedAt: number;
+  readonly unusable: SecretUnavailableError;
+}
+
+type Entry = Loaded | Unusable;
+
 export class SecretCache {
   readonly #options: Required<Omit<SecretCacheOptions, 'onUnusablePrevious'>> & Pick<SecretCacheOptions, 'onUnusablePrevious'>;
-  readonly #loaded = new Map<string, Loaded>();
+  readonly #entries = new Map<string, Entry>();
   readonly #lastEarlyRefresh = new Map<string, number>();
 
   constructor(options: SecretCacheOptions) {
     this.#options = { now: () => Date.now(), ttlMs: 300_000, earlyRefreshIntervalMs: 30_000, ...options };
   }
 
-  /** The keys to verify with; fetches both stages when the cached ones are older than the TTL. */
+  /**
+   * The keys to verify with; fetches both stages when the cached ones are older than the TTL (an unusable
+   * current secret: older than the early-refresh interval). Throws SecretUnavailableError, cached or not,
+   * while the current secret is unusable.
+   */
   async keysFor(provider: Provider, secretId: string): Promise<ProviderKeys> {
-    const cached = this.#loaded.get(provider.id);
+    const cached = this.#entries.get(provider.id);
     const now = this.#options.now();
-    const loaded = cached && now - cached.fetchedAt < this.#options.ttlMs ? cached : await this.#load(provider, secretId);
-    return this.#select(loaded, now);
+    if (cached && now - cached.fetchedAt < this.#lifetime(cached)) return this.#select(cached, now, false);
+    return this.#select(await this.#load(provider, secretId), now, true);
   }
 
   /**
    * After a signature mismatch: re-fetch at once so that a rotation takes effect immediately, but at most
    * once per interval per provider, so bad signatures cannot drive Secrets Manager calls. `undefined` when
-   * a refresh happened too recently (the caller keeps its verdict).
+   * a refresh happened too recently (the caller keeps its verdict), or when `inHand` was fetched by this
+   * very request: a second read could find nothing newer, so that fetch counts as the interval's refresh.
    */
-  async refreshAfterMismatch(provider: Provider, secretId: string): Promise<ProviderKeys | undefined> {
+  async refreshAfterMismatch(provider: Provider, secretId: string, inHand?: ProviderKeys): Promise<ProviderKeys | undefined> {
     const now = this.#options.now();
     const last = this.#lastEarlyRefresh.get(provider.id);
     if (last !== undefined && now - last < this.#options.earlyRefreshIntervalMs) return undefined;
     this.#lastEarlyRefresh.set(provider.id, now);
-    return this.#select(await this.#load(provider, secretId), now);
+    if (inHand?.fetched) return undefined;
+    return this.#select(await this.#load(provider, secretId), now, true);
   }
 
-  #select(loaded: Loaded, now: number): ProviderKeys {
-    if (!loaded.previous) return { keys: { current: loaded.current } };
+  #lifetime(entry: Entry): number {
+    return 'unusable' in entry ? Math.min(this.#options.ttlMs, this.#options.earlyRefreshIntervalMs) : this.#options.ttlMs;
+  }
+
+  #select(entry: Entry, now: number, fetched: boolean): ProviderKeys {
+    // A fresh error per request (same message), so that no caller sees another request's stack.
+    if ('unusable' in entry) throw new SecretUnavailableError(entry.unusable.message, { cause: entry.unusable.cause });
+    const loaded = entry;
+    const flag = fetched ? { fetched } : {};
+    if (!loaded.previous) return { keys: { current: loaded.current }, ...flag };
     // No creation date means the window cannot be placed: fail closed and accept the current secret only.
     const graceEnds = loaded.currentCreatedAt === undefined ? -Infinity : loaded.currentCreatedAt + this.#options.rotationGraceMs;
     return now < graceEnds
-      ? { keys: { current: loaded.current, previous: loaded.previous } }
-      : { keys: { current: loaded.current }, previousAfterGrace: loaded.previous };
+      ? { keys: { current: loaded.current, previous: loaded.previous }, ...flag }
+      : { keys: { current: loaded.current }, previousAfterGrace: loaded.previous, ...flag };
   }
 
   // Lambda runs one request per container at a time, so concurrent loads of one provider do not occur.
-  async #load(provider: Provider, secretId: string): Promise<Loaded> {
+  async #load(provider: Provider, secretId: string): Promise<Entry> {
     const [current, previous] = await Promise.all([
       this.#options.fetchVersion(secretId, 'AWSCURRENT'),
       this.#options.fetchVersion(secretId, 'AWSPREVIOUS'),
     ]);
+    // Not cached: Secrets Manager says the stage (or the secret) does not exist, which a recovering or
+    // just-created secret may still say; asked again on every request, like a Secrets Manager failure.
     if (!current) throw new SecretUnavailableError(`${provider.id}: the secret has no AWSCURRENT value`);
     let currentKey: KeyObject;
     try {
       currentKey = deriveKey(provider, current.value, 'current secret');
     } catch (error) {
-      if (error instanceof SecretFormatError) throw new SecretUnavailableError(error.message, { cause: error });
-      throw error;
+      if (!(error instanceof SecretFormatError)) throw error;
+      // Cached: the value was read and is wrong, and stays wrong until an operator stores another one.
+      const unusable: Unusable = { fetchedAt: this.#options.now(), unusable: new SecretUnavailableError(error.message, { cause: error }) };
+      this.#entries.set(provider.id, unusable);
+      return unusable;
     }
     const loaded: Loaded = {
       fetchedAt: this.#options.now(),
@@ -114,7 +153,7 @@ export class SecretCache {
       ...(current.createdAt ? { currentCreatedAt: current.createdAt.getTime() } : {}),
       ...this.#previousKey(provider, previous),
     };
-    this.#loaded.set(provider.id, loaded);
+    this.#entries.set(provider.id, loaded);
     return loaded;
   }
 

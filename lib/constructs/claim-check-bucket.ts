@@ -83,7 +83,10 @@ export class ClaimCheckBucket extends Construct {
     );
   }
 
-  /** The verifier writes bodies above the claim-check threshold (PutObject only: no list, read or delete). */
+  /**
+   * The verifier writes bodies above the claim-check threshold, and spooled messages under `spool/` when
+   * SendMessage fails (PutObject only: no list, read or delete).
+   */
   grantPut(grantee: iam.IGrantable): void {
     this.grantObjects(grantee, 's3:PutObject');
     grantKeyVia(grantee, this.encryptionKey, 's3', ['kms:GenerateDataKey']);
@@ -93,6 +96,29 @@ export class ClaimCheckBucket extends Construct {
   grantGet(grantee: iam.IGrantable): void {
     this.grantObjects(grantee, 's3:GetObject');
     grantKeyVia(grantee, this.encryptionKey, 's3', ['kms:Decrypt']);
+  }
+
+  /**
+   * The spool sweeper (spool-sweeper.ts): lists `spool/` only, reads and deletes objects under `spool/` only,
+   * and decrypts them through S3 only. No PutObject: it never writes a body.
+   */
+  grantSpoolSweep(grantee: iam.IGrantable, prefix: string): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    }));
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:DeleteObject'],
+      resources: [this.bucket.arnForObjects(`${prefix}*`)],
+    }));
+    grantKeyVia(grantee, this.encryptionKey, 's3', ['kms:Decrypt']);
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      Validations.of(grantee.grantPrincipal).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${BUCKET_LOGICAL_ID}.Arn>/${prefix}*]`,
+        reason: `Spool object keys are generated per event (provider, time, hash of the dedupe key), so GetObject and DeleteObject name every object under ${prefix} of this one bucket and nothing outside that prefix; ListBucket is limited to the same prefix by condition.`,
+      });
+    }
   }
 
   private grantObjects(grantee: iam.IGrantable, action: string): void {

@@ -14,12 +14,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { AlarmThresholds } from '../config.ts';
-import { verifierMetric } from '../metrics.ts';
+import { spoolMetric, verifierMetric } from '../metrics.ts';
 import { pascalCase } from '../naming.ts';
 import { runbookDescription, type RunbookAnchor } from '../runbook.ts';
 import type { ProviderPipeline } from './provider-pipeline.ts';
 
 const PERIOD = Duration.minutes(5);
+/** The sweeper runs every minute: an object older than this has outlived several runs. */
+const SPOOL_AGE_SECONDS = 300;
 
 export interface MonitoringProps {
   /** Encrypts the alarm topic (the stack's telemetry key, whose policy admits CloudWatch). */
@@ -28,6 +30,7 @@ export interface MonitoringProps {
   readonly alarmEmail?: string;
   readonly api: apigwv2.IHttpApi;
   readonly verifier: lambda.IFunction;
+  readonly spoolSweeper: lambda.IFunction;
   readonly pipelines: readonly ProviderPipeline[];
   readonly thresholds: AlarmThresholds;
 }
@@ -93,6 +96,22 @@ export class Monitoring extends Construct {
       runbook: 'throttling',
     });
 
+    // Messages the verifier spooled while SQS failed wait for the sweeper (every minute): five minutes in the
+    // spool means SQS is still failing, or the sweeper cannot send, read or delete (docs/architecture.md, "Spool").
+    this.alarm('SpoolAge', {
+      metric: spoolMetric('SpoolOldestAgeSeconds', cloudwatch.Stats.MAXIMUM, PERIOD),
+      threshold: SPOOL_AGE_SECONDS,
+      summary: `A message spooled while SQS failed has waited more than ${SPOOL_AGE_SECONDS} s to be sent to its queue: SQS is still failing, or the sweeper cannot send it.`,
+      runbook: 'spool',
+    });
+    this.alarm('SpoolSweeperErrors', {
+      metric: props.spoolSweeper.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      threshold: 0,
+      evaluationPeriods: 2,
+      summary: 'The spool sweeper failed in two 5-minute windows in a row (listing the spool failed, or the function crashed or timed out): spooled messages are not being sent.',
+      runbook: 'spool',
+    });
+
     for (const pipeline of props.pipelines) this.providerAlarms(pipeline, t);
   }
 
@@ -123,10 +142,26 @@ export class Monitoring extends Construct {
       summary: `'${id}' requests were signed with the previous secret after its grace window and were rejected: the sender still uses the old secret.`,
       runbook: 'previous-secret-after-grace',
     });
+    // The verifier accepted a signed event it could not read (type or dedupe key): the processor moved it to
+    // the DLQ on its first receive, and nothing handles it until on-call adds a handler and redrives.
+    this.alarm(`UnrecognizedEvent${suffix}`, {
+      metric: verifierMetric('UnrecognizedEvent', id, PERIOD),
+      threshold: 0,
+      summary: `The verifier accepted signed '${id}' events whose type or dedupe key it could not read (the sender changed its payload shape); they wait in the DLQ for a handler.`,
+      runbook: 'unrecognized-event',
+    });
+    // The ledger (DynamoDB) failed and the verifier enqueued without a claim rather than lose the event:
+    // still processed once, but duplicates are no longer answered from the ledger while it lasts.
+    this.alarm(`LedgerBypass${suffix}`, {
+      metric: verifierMetric('LedgerBypass', id, PERIOD),
+      threshold: 0,
+      summary: `The verifier enqueued '${id}' events without a ledger claim because DynamoDB failed: check DynamoDB health and throttling.`,
+      runbook: 'ledger-bypass',
+    });
     this.alarm(`DlqNotEmpty${suffix}`, {
       metric: pipeline.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
       threshold: 0,
-      summary: `The '${id}' dead-letter queue holds messages: events failed processing repeatedly and wait for a redrive.`,
+      summary: `The '${id}' dead-letter queue holds messages: events failed permanently, or kept failing for the whole retry budget, and wait for a redrive.`,
       runbook: 'dlq-not-empty',
     });
     this.alarm(`QueueAge${suffix}`, {

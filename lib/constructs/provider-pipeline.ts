@@ -10,9 +10,11 @@ import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DLQ_RETENTION_DAYS, type FunctionConfig, type ProviderConfig } from '../config.ts';
+import { findProvider } from '../../lambdas/domain/providers.ts';
+import { DLQ_RETENTION_DAYS, signsTimestamp, type FunctionConfig, type ProviderConfig } from '../config.ts';
 import { METRICS_NAMESPACE, processorService } from '../metrics.ts';
 import { pascalCase } from '../naming.ts';
+import { placeholderGenerator } from '../secret-placeholder.ts';
 import type { ClaimCheckBucket } from './claim-check-bucket.ts';
 import type { EventLedger } from './event-ledger.ts';
 import { grantKeyVia } from './kms-grants.ts';
@@ -33,6 +35,10 @@ export interface ProviderPipelineProps {
   readonly processor: FunctionConfig;
   readonly processorEntry: string;
   readonly ledgerRetentionDays: number;
+  /** REPLAY_PROTECTION_DAYS for a provider that signs no timestamp (lambdas/shared/runtime-config.ts). */
+  readonly replayProtectionDays: number;
+  /** How long the processor retries a transiently failing message before moving it to the DLQ itself. */
+  readonly retryBudgetSeconds: number;
   readonly logRetentionDays: number;
   readonly logEncryptionKey: kms.IKey;
   /** For the secret, queues and log group; RETAIN in production. */
@@ -54,10 +60,15 @@ export class ProviderPipeline extends Construct {
     this.providerId = provider.id;
     this.dataKey = props.dataKey;
 
-    // No value in the template: CloudFormation generates a random placeholder that matches no sender, so the
-    // provider answers 401 until the operator stores the real signing secret as a new AWSCURRENT version.
+    // No value in the template: CloudFormation generates a random placeholder that matches no sender, in a
+    // form the provider's key derivation accepts (lib/secret-placeholder.ts), so the provider answers 401
+    // (not 503) until the operator stores the real signing secret as a new AWSCURRENT version. An unknown
+    // derivation gets the letters-and-digits form, which every derivation accepts.
+    const keyDerivation = provider.definition?.key ?? findProvider(provider.id)?.key ?? 'whsec-base64';
+    const generateSecretString = placeholderGenerator(keyDerivation);
     const secret = new secretsmanager.Secret(this, 'Secret', {
       description: `Webhook signing secret for provider '${provider.id}'. The verifier accepts AWSCURRENT, and AWSPREVIOUS during the rotation grace window.`,
+      ...(generateSecretString ? { generateSecretString } : {}),
       encryptionKey: props.dataKey,
       removalPolicy: props.removalPolicy,
     });
@@ -114,8 +125,14 @@ export class ProviderPipeline extends Construct {
         LEDGER_TABLE: props.ledger.table.tableName,
         CLAIM_CHECK_BUCKET: props.claimChecks.bucket.bucketName,
         LEDGER_RETENTION_DAYS: String(props.ledgerRetentionDays),
+        // A provider that signs no timestamp: an entry this processor creates must refuse replays as long as the verifier's.
+        ...(signsTimestamp(provider) ? {} : { REPLAY_PROTECTION_DAYS: String(props.replayProtectionDays) }),
         POWERTOOLS_SERVICE_NAME: processorService(provider.id),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // The processor re-times its own message (backoff) and moves what it gives up on to the DLQ itself.
+        QUEUE_URL: queue.queueUrl,
+        DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
+        PROCESSOR_RETRY_BUDGET_SECONDS: String(props.retryBudgetSeconds),
       },
     });
     this.processor.invokeTarget.addEventSource(new lambdaEvents.SqsEventSource(queue, {
@@ -125,10 +142,14 @@ export class ProviderPipeline extends Construct {
     }));
     props.ledger.grantProcessing(this.processor.role, provider.id);
     props.claimChecks.grantGet(this.processor.role);
+    // Its own DLQ only, send only (the event source mapping's grant already covers ChangeMessageVisibility on
+    // its queue); the data key only through SQS, which encrypts the copy.
+    this.processor.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }));
+    grantKeyVia(this.processor.role, props.dataKey, 'sqs', ['kms:GenerateDataKey', 'kms:Decrypt']);
 
     Validations.of(this.processor.function).acknowledge({
       id: 'HIPAA.Security-LambdaDLQ',
-      reason: 'The processor is invoked only by its SQS event source mapping, where a Lambda DLQ never applies; failed messages move to this provider\'s SQS dead-letter queue after maxReceiveCount receives (asserted in test/infra).',
+      reason: 'The processor is invoked only by its SQS event source mapping, where a Lambda DLQ never applies; the processor moves failed messages to this provider\'s SQS dead-letter queue itself, and SQS does after maxReceiveCount receives (asserted in test/infra).',
     });
     if (provider.reservedConcurrency === undefined) {
       Validations.of(this.processor.function).acknowledge({

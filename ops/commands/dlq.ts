@@ -56,6 +56,9 @@ interface Listed {
   readonly firstFailureAt?: string;
   /** `ledger` (firstFailedAt) or `sqs` (ApproximateFirstReceiveTimestamp). */
   readonly firstFailureSource?: 'ledger' | 'sqs';
+  /** Why the processor set it aside (message attributes it added): `permanent` or `transient`, and the reason. */
+  readonly failureClass?: string;
+  readonly failureReason?: string;
   /** The ledger entry's status, attempts, times and last error; null when it has none. */
   readonly ledger: Omit<LedgerRecord, 'dedupeKey' | 'claimCheckKey' | 'bodySha256' | 'messageId' | 'eventType'> & { readonly claimChecked: boolean } | null;
   readonly body?: string;
@@ -97,6 +100,8 @@ async function enrich(letters: readonly DeadLetter[], target: Target, showBody: 
           receiveCount: letter.receiveCount,
           ...(letter.sentAt ? { sentAt: letter.sentAt } : {}),
           ...(firstFailureAt ? { firstFailureAt, firstFailureSource: record?.firstFailedAt ? 'ledger' as const : 'sqs' as const } : {}),
+          ...(letter.failureClass !== undefined ? { failureClass: letter.failureClass } : {}),
+          ...(letter.failureReason !== undefined ? { failureReason: letter.failureReason } : {}),
           ledger: ledgerView(record),
           ...(showBody ? { body: bodyText(letter.body) } : {}),
         };
@@ -108,6 +113,12 @@ async function enrich(letters: readonly DeadLetter[], target: Target, showBody: 
   }
 }
 
+/** The processor's own reason (it moved the message) first, else the ledger's last error. */
+function lastError(m: Listed): string {
+  if (m.failureReason !== undefined) return `  ${m.failureClass ?? 'failure'}: ${m.failureReason}`;
+  return m.ledger?.lastError ? `  error: ${m.ledger.lastError}` : '';
+}
+
 function rows(listed: readonly Listed[]): string[] {
   return table(
     ['MESSAGE ID', 'EVENT TYPE', 'RECEIVES', 'FIRST FAILURE', 'LEDGER', 'DEDUPE KEY / LAST ERROR'],
@@ -117,7 +128,7 @@ function rows(listed: readonly Listed[]): string[] {
       String(m.receiveCount),
       time(m.firstFailureAt),
       m.ledger ? `${m.ledger.status ?? '?'}${m.ledger.attempts !== undefined ? `, ${plural(m.ledger.attempts, 'attempt')}` : ''}` : 'no entry',
-      `${m.dedupeKey ?? '-'}${m.ledger?.lastError ? `  error: ${m.ledger.lastError}` : ''}`,
+      `${m.dedupeKey ?? '-'}${lastError(m)}`,
     ]),
   );
 }
@@ -328,7 +339,7 @@ const redriveCommand: Command = { name: 'redrive', summary: "move a provider's d
 const usage = `usage: ops dlq list --provider <id> [--local | --stack <name>] [--max <n>] [--json] [--show-body]
        ops dlq redrive --provider <id> [--local | --stack <name>] [--max <n>] [--dry-run] [--json]
 
-A provider's dead-letter queue: events whose processing failed maxReceiveCount times.
+A provider's dead-letter queue: events the processor set aside (a permanent failure at once, a transient one after the retry budget) or that crashed it maxReceiveCount times.
   list      what is in it, without removing anything (no bodies unless --show-body)
   redrive   move it back to the queue once the cause is fixed
 

@@ -20,8 +20,8 @@ export type LedgerEntry = LedgerRecord;
 
 const usage = `usage: ops events --provider <id> [--local] [--json] [--stack <name>] [--region <region>]
 
-Lists the provider's event ledger entries, oldest first: status (received, enqueued, processed,
-failed), event type, times, attempts and dedupe key. Never a body: the ledger holds none.
+Lists the provider's event ledger entries, oldest first: status (received, enqueued, spooled,
+processed, failed), event type, times, attempts and dedupe key. Never a body: the ledger holds none.
 
 options:
   --provider <id>    ${providerIds().join(', ')}

@@ -11,7 +11,7 @@ import type { Provider } from '../../lambdas/domain/provider.ts';
 import { parseOptions, UsageError, type OptionSpecs } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { providerIds, requireProvider } from '../providers.ts';
-import { listVersions, mirrorToSecretsFile, readNewValue, recentMatches, refuseValueArguments, stageValue, type MatchCounts, type VersionInfo } from '../secrets.ts';
+import { listVersions, mirrorToSecretsFile, readNewValue, recentMatches, refuseValueArguments, stageValue, stillPlaceholder, type MatchCounts, type VersionInfo } from '../secrets.ts';
 import { failureMessage, resolveTarget, rotationGrace, targetChoice, targetHelp, TARGET_OPTIONS, whereOf, type GraceWindow, type Target } from '../stack.ts';
 
 /** lambdas/verifier/secret-cache.ts: fetched at most every 5 minutes, and at most every 30 s after a mismatch. */
@@ -211,11 +211,13 @@ async function runRotate(argv: readonly string[], io: Io): Promise<ExitCode> {
 
 const statusUsage = `usage: ops secret status --provider <id> [--local | --stack <name> [--region <region>]] [--hours <n>] [--json]
 
-Shows the provider's signing secret: its versions with their stages (AWSCURRENT, AWSPREVIOUS), creation
-time and age; the grace window (until when the previous secret is accepted; rotationGraceHours, read
-from the deployed verifier's configuration, else cdk.json); and which secret recent requests matched
-(SecretCurrentMatched, SecretPreviousMatched, PreviousSecretAfterGrace, SignatureFailure: CloudWatch
-metrics for a deployed stack, the verifier's own metric lines for the local stack). Never a value.
+Shows the provider's signing secret: whether it is set ("not set" while AWSCURRENT is still the random
+placeholder the stack generated, the secret's only version); its versions with their stages (AWSCURRENT,
+AWSPREVIOUS), creation time and age; the grace window (until when the previous secret is accepted;
+rotationGraceHours, read from the deployed verifier's configuration, else cdk.json); and which secret
+recent requests matched (SecretCurrentMatched, SecretPreviousMatched, PreviousSecretAfterGrace,
+SignatureFailure: CloudWatch metrics for a deployed stack, the verifier's own metric lines for the local
+stack). Never a value.
 
 options:
   --provider <id>    ${providerIds().join(', ')}
@@ -237,13 +239,16 @@ interface Status {
   readonly grace: GraceWindow;
   readonly previousAcceptedUntil?: Date;
   readonly previousAccepted: boolean;
+  /** AWSCURRENT is still the placeholder the stack generated (stillPlaceholder in ops/secrets.ts). */
+  readonly placeholder: boolean;
   readonly recent: MatchCounts | { unavailable: string };
 }
 
 async function readStatus(target: Target, sm: SecretsManagerClient, hours: number): Promise<Status> {
-  const [listed, grace, recent, currentValue, previousValue] = await Promise.all([
+  const [listed, grace, recent, currentValue, previousValue, placeholder] = await Promise.all([
     listVersions(sm, target.secretArn), rotationGrace(target), recentMatches(target, hours),
     stageValue(sm, target.secretArn, 'AWSCURRENT').catch(() => undefined), stageValue(sm, target.secretArn, 'AWSPREVIOUS'),
+    target.kind === 'deployed' ? stillPlaceholder(sm, target.secretArn) : false,
   ]);
   // The creation dates the verifier sees (GetSecretValue), which place the grace window; some Secrets
   // Manager emulators report other dates in ListSecretVersionIds.
@@ -261,13 +266,26 @@ async function readStatus(target: Target, sm: SecretsManagerClient, hours: numbe
     ...(previous ? { previous } : {}),
     ...(ends ? { previousAcceptedUntil: ends } : {}),
     previousAccepted: ends !== undefined && ends.getTime() > Date.now(),
+    placeholder: placeholder && current !== undefined,
   };
 }
 
-function advice(providerId: string, status: Status, local: boolean): string {
+/** `not set` while there is no AWSCURRENT, or it is still the stack's placeholder (which matches no sender: 401). */
+const isSet = (status: Status): boolean => status.current !== undefined && !status.placeholder;
+
+function stateLine(status: Status): string {
+  if (!status.current) return 'not set (no AWSCURRENT version)';
+  if (status.placeholder) return "not set (AWSCURRENT is still the placeholder the stack generated, the secret's only version: it matches no sender, so every request is answered 401)";
+  return 'set';
+}
+
+function advice(providerId: string, status: Status, local: boolean, stackName?: string): string {
   const flag = local ? ' --local' : '';
   const recent = 'unavailable' in status.recent ? undefined : status.recent;
   if (!status.current) return 'no AWSCURRENT version: store one with ops secret set';
+  if (status.placeholder) {
+    return `not set: store the vendor's signing secret with ops secret set --provider ${providerId}${stackName ? ` --stack ${stackName}` : flag} (value on stdin or --value-file)`;
+  }
   if (!status.previous) return 'one secret, no rotation in progress';
   if (!status.previousAccepted) {
     return `the grace window has ended: the previous secret is refused (401, PreviousSecretAfterGrace)${recent && recent.previousAfterGrace > 0 ? ` and the sender still used it ${recent.previousAfterGrace} times` : ''}; retire it: ops secret retire --provider ${providerId}${flag}`;
@@ -288,6 +306,8 @@ async function runStatus(argv: readonly string[], io: Io): Promise<ExitCode> {
         provider: provider.id,
         where: target.where,
         secretArn: target.secretArn,
+        state: isSet(status) ? 'set' : 'not set',
+        placeholder: status.placeholder,
         versions: status.versions.map((v) => ({
           id: v.id, stages: v.stages,
           ...(v.createdAt ? { createdAt: v.createdAt.toISOString(), ageSeconds: Math.round((now - v.createdAt.getTime()) / 1000) } : {}),
@@ -300,11 +320,12 @@ async function runStatus(argv: readonly string[], io: Io): Promise<ExitCode> {
           previousAccepted: status.previousAccepted,
         },
         recent: status.recent,
-        advice: advice(provider.id, status, target.kind === 'local'),
+        advice: advice(provider.id, status, target.kind === 'local', target.stackName),
       }, null, 2));
       return ExitCode.Ok;
     }
     io.out(`signing secret of ${provider.id} (${target.where}): ${target.secretArn}`);
+    io.out(`secret: ${stateLine(status)}`);
     const rows = status.versions.map((v) => [v.id, v.stages.join(',') || '-', fmt(v.createdAt), age(v.createdAt, now)]);
     const head = ['VERSION', 'STAGES', 'CREATED', 'AGE'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -319,7 +340,7 @@ async function runStatus(argv: readonly string[], io: Io): Promise<ExitCode> {
       io.out(`recent requests (last ${r.hours} h, ${r.source}): ${r.current} matched the current secret, ${r.previous} the previous one, ` +
         `${r.previousAfterGrace} the previous one after its grace window (refused), ${r.signatureFailures} failed signature checks`);
     }
-    io.err(`next: ${advice(provider.id, status, target.kind === 'local')}`);
+    io.err(`next: ${advice(provider.id, status, target.kind === 'local', target.stackName)}`);
     return ExitCode.Ok;
   });
 }

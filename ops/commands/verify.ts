@@ -33,6 +33,8 @@ options:
 
 output:
   valid: matched the current secret; event type <type>; dedupe key <key>         (exit 0)
+    with a note line when the event type or dedupe key could not be read from the
+    body: the event is still accepted (type unknown, key the body's SHA-256)
   invalid: <reason> (HTTP <status the stack would answer>, <code>), then hints   (exit 1)
 
 exit codes: 0 valid; 1 invalid; 2 usage error (missing or bad option, unknown provider,
@@ -74,6 +76,10 @@ function describeTimestamp(provider: Provider, timestamp: string, nowSeconds: nu
   return `signed at: ${new Date(seconds * 1000).toISOString()} (timestamp ${timestamp}, ${relative})`;
 }
 
+function dedupeTemplates(provider: Provider): string {
+  return [...new Set(provider.dedupeRules.map((rule) => rule.key.source))].join(' | ');
+}
+
 function validLines(provider: Provider, verdict: Verified, nowSeconds: number): string[] {
   const lines = [
     `valid: matched the ${verdict.matched} secret; event type ${verdict.eventType}; dedupe key ${verdict.dedupeKey}`,
@@ -82,6 +88,13 @@ function validLines(provider: Provider, verdict: Verified, nowSeconds: number): 
   if (verdict.timestamp !== undefined) lines.push(describeTimestamp(provider, verdict.timestamp, nowSeconds));
   else lines.push(`signed at: ${provider.id} signs no timestamp; only the dedupe ledger stops a replay`);
   if (verdict.id !== undefined) lines.push(`message id: ${verdict.id}`);
+  if (verdict.unrecognized !== undefined) {
+    // Authenticated, so the stack accepts it; the processor sets it aside instead of guessing.
+    lines.push(
+      `note: signed, but not recognized (${verdict.unrecognized}): the stack accepts it, and its processor moves it to the dead-letter queue`,
+      `hint: ${provider.id} reads event type ${provider.eventTypeTemplate.source}; dedupe key ${dedupeTemplates(provider)}`,
+    );
+  }
   if (verdict.matched === 'previous') {
     lines.push('note: the sender still signs with the previous secret: the rotation at the vendor is not done; keep the previous secret configured');
   }
@@ -123,15 +136,6 @@ function hints(rejection: Rejection, context: Context): string[] {
       return [
         `hint: ${provider.id} sends ${describeHeaders(provider).join('; ')}`,
         `hint: the headers file has ${names.length === 0 ? 'no headers' : names.join(', ')}`,
-      ];
-    }
-    case 'body_not_json':
-    case 'field_missing':
-    case 'field_invalid': {
-      const keys = [...new Set(provider.dedupeRules.map((rule) => rule.key.source))].join(' | ');
-      return [
-        'hint: the signature is valid, so the sender is authenticated, but the body does not carry what the stack reads from it',
-        `hint: ${provider.id} event type ${provider.eventTypeTemplate.source}; dedupe key ${keys}`,
       ];
     }
   }

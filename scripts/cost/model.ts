@@ -50,6 +50,11 @@ export interface CostSettings {
   readonly claimCheckThresholdBytes: number;
   /** Ledger and state records live this long (TTL on expiresAt). */
   readonly ledgerRetentionDays: number;
+  /**
+   * Ledger entries of this provider live this long: longer than ledgerRetentionDays when the provider signs
+   * no timestamp (REPLAY_PROTECTION_DAYS in its processor's environment: the entry refuses replays). @default ledgerRetentionDays
+   */
+  readonly ledgerEntryDays?: number;
   /** Days a claim-checked body is stored: lifecycle expiration plus noncurrent-version expiration. */
   readonly claimCheckStorageDays: number;
   /** The API stage's access log; undefined when access logging is off. */
@@ -300,13 +305,19 @@ export function estimate(
   add('dynamodb-reads', 'DynamoDB reads', (d.readsPerEvent * prices.dynamodbOnDemandPerMillionReadUnits) / MILLION,
     `${d.readsPerEvent} reads: the conditional claim dedupes without a GetItem`);
 
-  const storedBytes = d.ledgerItemBytes + d.itemOverheadBytes + d.stateRecordsPerEvent * (d.stateItemBytes + d.itemOverheadBytes);
+  const ledgerBytes = d.ledgerItemBytes + d.itemOverheadBytes;
+  const stateBytes = d.stateRecordsPerEvent * (d.stateItemBytes + d.itemOverheadBytes);
+  const entryDays = Math.max(settings.ledgerRetentionDays, settings.ledgerEntryDays ?? 0);
+  const entryMonths = entryDays / DAYS_PER_MONTH;
   const tableMonths = settings.ledgerRetentionDays / DAYS_PER_MONTH;
-  const tableGbMonths = (storedBytes / GB) * tableMonths;
+  const tableGbMonths = (ledgerBytes / GB) * entryMonths + (stateBytes / GB) * tableMonths;
   const storagePrice = prices.dynamodbStorageGbMonth + (settings.table.pointInTimeRecovery ? prices.dynamodbPitrGbMonth : 0);
-  add('dynamodb-storage', `DynamoDB storage${settings.table.pointInTimeRecovery ? ' + PITR' : ''} (${settings.ledgerRetentionDays} d TTL)`,
+  const ttl = entryDays === settings.ledgerRetentionDays ? `${entryDays} d TTL` : `ledger entries ${entryDays} d (replay protection), state ${settings.ledgerRetentionDays} d`;
+  add('dynamodb-storage', `DynamoDB storage${settings.table.pointInTimeRecovery ? ' + PITR' : ''} (${ttl})`,
     tableGbMonths * storagePrice,
-    `${storedBytes} B kept ${tableMonths.toFixed(2)} months × $${storagePrice.toFixed(2)}/GB-month`);
+    entryDays === settings.ledgerRetentionDays
+      ? `${ledgerBytes + stateBytes} B kept ${tableMonths.toFixed(2)} months × $${storagePrice.toFixed(2)}/GB-month`
+      : `${ledgerBytes} B kept ${entryMonths.toFixed(2)} + ${stateBytes} B kept ${tableMonths.toFixed(2)} months × $${storagePrice.toFixed(2)}/GB-month`);
 
   // SQS: send per event; receive (by 64 KB chunk of the batch's payload) and delete per batch.
   const send = chunks(messageBytes, prices.sqsChunkBytes);

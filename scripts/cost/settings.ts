@@ -25,6 +25,8 @@ export interface TemplateFunction extends FunctionSettings {
 export interface TemplateProcessor extends ProcessorSettings {
   readonly logicalId: string;
   readonly providerId: string;
+  /** REPLAY_PROTECTION_DAYS: set for providers that sign no timestamp, whose ledger entries live that long. */
+  readonly ledgerEntryDays: number | undefined;
 }
 
 export interface StackSettings {
@@ -134,6 +136,7 @@ export function readSettings(template: unknown): StackSettings {
       providerId,
       // CloudFormation's default for an SQS source is 10.
       batchSize: literalNumber(mapping['BatchSize']) ?? 10,
+      ledgerEntryDays: literalNumber(env(p)['REPLAY_PROTECTION_DAYS']),
       maxConcurrency: isObject(scaling) ? literalNumber(scaling['MaximumConcurrency']) : undefined,
     });
   }
@@ -230,6 +233,7 @@ export function costSettings(stack: StackSettings, providerId?: string): CostSet
     table: stack.table,
     claimCheckThresholdBytes: stack.claimCheckThresholdBytes,
     ledgerRetentionDays: stack.ledgerRetentionDays,
+    ...(processor.ledgerEntryDays !== undefined ? { ledgerEntryDays: processor.ledgerEntryDays } : {}),
     claimCheckStorageDays: stack.claimCheckStorageDays,
     accessLog: stack.accessLog,
     throttle: stack.throttle,

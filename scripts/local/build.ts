@@ -1,5 +1,5 @@
 /**
- * Bundles the verifier and processor handlers exactly as the stack does: lib/bundling.ts's options, the
+ * Bundles the verifier, processor and spool sweeper handlers exactly as the stack does: lib/bundling.ts's options, the
  * ones lib/constructs/webhook-function.ts builds its code assets with. The local stack runs these bundles,
  * not the TypeScript sources.
  */
@@ -12,6 +12,7 @@ import { PROJECT_ROOT } from './settings.ts';
 export const HANDLER_ENTRIES = {
   verifier: join(PROJECT_ROOT, 'lambdas', 'verifier', 'handler.ts'),
   processor: join(PROJECT_ROOT, 'lambdas', 'processor', 'handler.ts'),
+  spoolSweeper: join(PROJECT_ROOT, 'lambdas', 'spool', 'handler.ts'),
 } as const;
 
 export type FunctionKind = keyof typeof HANDLER_ENTRIES;
@@ -19,9 +20,10 @@ export type FunctionKind = keyof typeof HANDLER_ENTRIES;
 export interface Bundles {
   readonly verifier: string;
   readonly processor: string;
+  readonly spoolSweeper: string;
 }
 
-/** Builds both bundles into `<stateDir>/build/<kind>/` and returns the path of each index.mjs. */
+/** Builds every bundle into `<stateDir>/build/<kind>/` and returns the path of each index.mjs. */
 export async function buildHandlers(stateDir: string): Promise<Bundles> {
   const out = join(stateDir, 'build');
   rmSync(out, { recursive: true, force: true });

@@ -7,12 +7,14 @@
  */
 import { join } from 'node:path';
 import type { AppConfig, ProviderConfig } from '../../bin/config.ts';
+import { signsTimestamp } from '../../lib/config.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './settings.ts';
 
 /** lib/metrics.ts (not imported: it loads aws-cdk-lib). */
 export const METRICS_NAMESPACE = 'WebhookReceiver';
 export const VERIFIER_SERVICE = 'verifier';
 export const processorService = (providerId: string): string => `processor-${providerId}`;
+export const SPOOL_SWEEPER_SERVICE = 'spool-sweeper';
 
 export interface Endpoints {
   readonly dynamodb: string;
@@ -77,15 +79,44 @@ export function verifierEnvironment(app: AppConfig, resources: ReadonlyMap<strin
   };
 }
 
-/** lib/constructs/provider-pipeline.ts processor `environment`, plus the failure drill when asked for. */
-export function processorEnvironment(app: AppConfig, provider: ProviderConfig, table: string, bucket: string, failEventTypes?: string): Record<string, string> {
+/**
+ * lib/constructs/spool-sweeper.ts `environment`: the bucket and the provider queues, as the verifier knows
+ * them (the same URLs it writes into spooled messages).
+ */
+export function spoolSweeperEnvironment(resources: ReadonlyMap<string, ProviderResources>, bucket: string): Record<string, string> {
+  return {
+    CLAIM_CHECK_BUCKET: bucket,
+    QUEUE_URLS: JSON.stringify([...resources.values()].map((r) => r.queueUrl)),
+    POWERTOOLS_SERVICE_NAME: SPOOL_SWEEPER_SERVICE,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+  };
+}
+
+/** A processor's own queue and DLQ (it re-times its messages and moves failed ones to the DLQ itself). */
+export interface ProcessorQueues {
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+}
+
+/**
+ * lib/constructs/provider-pipeline.ts processor `environment`, plus the failure drill when asked for.
+ * `retryBudgetSeconds`: LOCAL_RETRY_BUDGET_SECONDS, else cdk.json's `retryBudgetSeconds` (as lib/ sets it).
+ */
+export function processorEnvironment(
+  app: AppConfig, provider: ProviderConfig, table: string, bucket: string, queues: ProcessorQueues,
+  knobs: { readonly failEventTypes?: string; readonly retryBudgetSeconds?: number } = {},
+): Record<string, string> {
   return {
     PROVIDER_ID: provider.id,
     LEDGER_TABLE: table,
     CLAIM_CHECK_BUCKET: bucket,
     LEDGER_RETENTION_DAYS: String(app.ledgerRetentionDays),
+    ...(signsTimestamp(provider) ? {} : { REPLAY_PROTECTION_DAYS: String(app.replayProtectionDays) }),
     POWERTOOLS_SERVICE_NAME: processorService(provider.id),
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    ...(failEventTypes ? { PROCESSOR_FAIL_EVENT_TYPES: failEventTypes } : {}),
+    QUEUE_URL: queues.queueUrl,
+    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
+    PROCESSOR_RETRY_BUDGET_SECONDS: String(knobs.retryBudgetSeconds ?? app.retryBudgetSeconds),
+    ...(knobs.failEventTypes ? { PROCESSOR_FAIL_EVENT_TYPES: knobs.failEventTypes } : {}),
   };
 }

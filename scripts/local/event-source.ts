@@ -1,9 +1,10 @@
 /**
  * A local SQS event source mapping with ReportBatchItemFailures, as lib/ configures for each processor:
  * receive up to `batchSize` messages (with ApproximateReceiveCount and every message attribute), invoke
- * the processor with an SQS-shaped event, delete the records it did not report as failed, and leave the
- * failed ones to reappear after the visibility timeout; the queue's RedrivePolicy moves a message to the
- * DLQ after maxReceiveCount receives. A function error or timeout fails the whole batch, and so does a
+ * the processor with an SQS-shaped event, delete the records it did not report as failed (including those
+ * the processor moved to the DLQ itself), and leave the failed ones to reappear after their visibility
+ * timeout: the queue's, or the backoff delay the processor set with ChangeMessageVisibility (it logs it as
+ * `retryDelaySeconds`); the queue's RedrivePolicy moves a message to the DLQ after maxReceiveCount receives. A function error or timeout fails the whole batch, and so does a
  * response naming an unknown item, as with Lambda.
  *
  * Short polls (local-aws-sqs's long poll waits out WaitTimeSeconds even when messages are available, and
@@ -92,6 +93,12 @@ export function failedIds(invocation: Invocation, records: readonly SQSRecord[])
   return failed;
 }
 
+/** The backoff delay the processor set on a failed message (ChangeMessageVisibility), if it did. */
+function retryDelayOf(facts: LogFacts | undefined): number | undefined {
+  const delay = facts?.['retryDelaySeconds'];
+  return typeof delay === 'number' && Number.isFinite(delay) ? delay : undefined;
+}
+
 /** The processor's own log facts about one message (`event processed`, `duplicate delivery...`, `event processing failed`). */
 function factsFor(messageId: string, facts: readonly LogFacts[]): LogFacts | undefined {
   return [...facts].reverse().find((f) => f['messageId'] === messageId);
@@ -100,17 +107,21 @@ function factsFor(messageId: string, facts: readonly LogFacts[]): LogFacts | und
 function describe(record: SQSRecord, failed: boolean, invocation: Invocation, facts: readonly LogFacts[], maxReceiveCount: number): string {
   const own = factsFor(record.messageId, facts);
   const message = typeof own?.['message'] === 'string' ? own['message'] : '';
+  const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
+  const ownError = typeof own?.['error'] === 'string' ? own['error'].split(':')[0]! : undefined;
+  if (message === 'event processing failed' && own?.['disposition'] === 'dead-lettered') {
+    return `failed, receive ${receives}, moved to the DLQ by the processor (${String(own['failureClass'])}: ${ownError ?? 'error'})`;
+  }
   if (!failed) {
     if (message.startsWith('duplicate delivery')) return 'duplicate delivery (already processed)';
     const outcome = typeof own?.['outcome'] === 'string' ? own['outcome'] : undefined;
     return outcome ? `processed (${outcome})` : 'processed';
   }
-  const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
-  const ownError = typeof own?.['error'] === 'string' ? own['error'].split(':')[0]! : undefined;
   const why = invocation.kind === 'timeout' ? 'function timed out'
     : invocation.kind === 'crash' ? `function crashed (${invocation.errorName})`
     : ownError ?? (invocation.kind === 'error' ? `function error ${invocation.errorName}` : 'reported as failed');
-  const next = receives >= maxReceiveCount ? 'moves to the DLQ' : 'retried after the visibility timeout';
+  const delay = retryDelayOf(own);
+  const next = receives >= maxReceiveCount ? 'moves to the DLQ' : delay !== undefined ? `retried in ${delay} s` : 'retried after the visibility timeout';
   return `failed, receive ${receives}/${maxReceiveCount}, ${next} (${why})`;
 }
 
@@ -156,9 +167,12 @@ export class EventSource {
     });
   }
 
-  /** Messages this source left on the queue become visible again after the visibility timeout: poll then. */
-  #pollWhenVisibleAgain(receivedAt: number): void {
-    const delay = Math.max(0, receivedAt + this.options.visibilityTimeoutSeconds * 1000 + VISIBLE_AGAIN_SLACK_MS - Date.now());
+  /**
+   * Messages this source left on the queue become visible again after their visibility timeout, which runs
+   * from `from`: the queue's from the receive, or a backoff the processor set during the invocation: poll then.
+   */
+  #pollWhenVisibleAgain(from: number, visibilitySeconds: number): void {
+    const delay = Math.max(0, from + visibilitySeconds * 1000 + VISIBLE_AGAIN_SLACK_MS - Date.now());
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       this.#nudge();
@@ -226,7 +240,17 @@ export class EventSource {
         print(`event source ${providerId}: DeleteMessageBatch failed (${(error as Error).name}); the batch will be delivered again`);
       }
     }
-    if (leftOnQueue && this.options.activity) this.#pollWhenVisibleAgain(receivedAt);
+    if (leftOnQueue && this.options.activity) {
+      // A failed record the processor re-timed is due after its own delay (counted from the end of the
+      // invocation, at the latest), not after the queue's visibility timeout; any other after the queue's.
+      const invoked = Date.now();
+      const due = new Set<number | undefined>([...failed].map((id) => retryDelayOf(factsFor(id, facts))));
+      for (const delay of due) {
+        if (delay === undefined) this.#pollWhenVisibleAgain(receivedAt, this.options.visibilityTimeoutSeconds);
+        else this.#pollWhenVisibleAgain(invoked, delay);
+      }
+      if (due.size === 0) this.#pollWhenVisibleAgain(receivedAt, this.options.visibilityTimeoutSeconds);
+    }
     for (const record of records) {
       const eventType = record.messageAttributes['eventType']?.stringValue;
       print(formatOutcome({

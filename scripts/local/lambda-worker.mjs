@@ -23,7 +23,11 @@ try {
 }
 
 /** Fields of the handlers' JSON log lines that the runner may print (ids, types, outcomes, error names). */
-const SUMMARY_FIELDS = ['message', 'level', 'provider', 'eventType', 'outcome', 'status', 'code', 'messageId', 'error', 'errorName'];
+const SUMMARY_FIELDS = [
+  'message', 'level', 'provider', 'eventType', 'outcome', 'status', 'code', 'messageId', 'error', 'errorName',
+  // The processor's handling of a failure: the event source polls when a re-timed message is visible again.
+  'failureClass', 'disposition', 'retryDelaySeconds',
+];
 
 // logFd: the function's log file, opened once by the runner with O_APPEND (file descriptors belong to the
 // process), so the lines of all its environments interleave whole.

@@ -4,6 +4,7 @@
  *   HTTP API (127.0.0.1:$PORT)  ──payload 2.0──▶  verifier bundle (worker threads)
  *        ──▶ dynalite (ledger) · local-aws-sqs (queues + DLQs) · Secrets Manager and S3 (moto or stand-ins)
  *   event source per provider queue  ──SQS batches──▶  processor bundle (one worker per provider)
+ *   every 2 s (deployed: every minute)  ──▶  spool sweeper bundle: spooled messages (SQS was failing) to their queues
  *
  * Prints one line per event outcome, never a body; state persists in the state directory (`.local/`)
  * unless `--fresh`. See scripts/local/settings.ts for the options and environment.
@@ -13,12 +14,13 @@ import { join, relative } from 'node:path';
 import type { ProviderConfig } from '../../bin/config.ts';
 import { buildHandlers } from './build.ts';
 import { drillFile, effectiveDrill, ReplaceableFunction, watchDrill } from './drill.ts';
-import { processorEnvironment, runtimeEnvironment, verifierEnvironment, type Endpoints, type ProviderResources } from './environment.ts';
+import { processorEnvironment, runtimeEnvironment, spoolSweeperEnvironment, verifierEnvironment, type Endpoints, type ProviderResources } from './environment.ts';
 import { EventSource } from './event-source.ts';
 import { InitError, LocalFunction } from './functions.ts';
 import { startHttpApi, type HttpApi } from './http-api.ts';
 import { startFaultInjection } from './fault-proxy.ts';
 import { printStdout } from './report.ts';
+import { runSpoolSchedule } from './schedule.ts';
 import { ensureSecretsFile, LocalFileError, lockStateDir, readSecretsFile, removeRuntime, writeRuntime, type RuntimeInfo, type SecretsFile } from './runtime-files.ts';
 import {
   CLAIM_CHECK_BUCKET, findOnPath, HOST, LEDGER_TABLE, LOCAL_REGION, parseArgs, PROJECT_ROOT, readSettings, SettingsError, USAGE,
@@ -33,6 +35,8 @@ import {
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 const print = printStdout;
+/** How often the local schedule runs the spool sweeper (deployed: every minute). */
+const SPOOL_SWEEP_INTERVAL_MS = 2_000;
 const note = (line: string) => void process.stderr.write(`${line}\n`);
 
 /** Shown paths: relative to the project when inside it. */
@@ -58,7 +62,7 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
 
   const buildStarted = Date.now();
   const bundles = await buildHandlers(stateDir);
-  note(`built the verifier and processor bundles (esbuild, as deploy) in ${Date.now() - buildStarted} ms`);
+  note(`built the verifier, processor and spool sweeper bundles (esbuild, as deploy) in ${Date.now() - buildStarted} ms`);
 
   let dynamo;
   try {
@@ -136,9 +140,31 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
     ...(echo ? { echo } : {}),
   });
   stoppers.push(() => verifier.stop());
+  // The sweeper sees AWS as the verifier does (same fault scope, same queue URLs: the ones it spools).
+  const spoolSweeper = new LocalFunction({
+    name: 'local-spool-sweeper',
+    bundle: bundles.spoolSweeper,
+    environment: {
+      ...runtimeEnvironment('local-spool-sweeper', 256, verifierEndpoints, stateDir),
+      ...spoolSweeperEnvironment(verifierResources, CLAIM_CHECK_BUCKET),
+    },
+    memoryMb: 256,
+    timeoutSeconds: 50,
+    maxConcurrency: 1,
+    logFile: join(logs, 'spool-sweeper.log'),
+    ...(echo ? { echo } : {}),
+  });
+  stoppers.push(() => spoolSweeper.stop());
   // The failure drill: PROCESSOR_FAIL_EVENT_TYPES, or <state dir>/drill.json, which may change while running (drill.ts).
   const drill = effectiveDrill(stateDir, settings.failEventTypes);
   if (drill.problem) note(`${drill.problem}: the failure drill follows PROCESSOR_FAIL_EVENT_TYPES`);
+  // Like the verifier's, the processors' queue URLs go through the fault proxies when they are on.
+  const processorQueues = (id: string) => {
+    const { queueUrl, deadLetterQueueUrl } = queues.get(id)!;
+    return faults
+      ? { queueUrl: faults.via('processor', 'sqs', queueUrl), deadLetterQueueUrl: faults.via('processor', 'sqs', deadLetterQueueUrl) }
+      : { queueUrl, deadLetterQueueUrl };
+  };
   const processorFunction = (provider: ProviderConfig, failEventTypes: string | undefined) => {
     const name = `local-processor-${provider.id}`;
     return new LocalFunction({
@@ -146,7 +172,10 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
       bundle: bundles.processor,
       environment: {
         ...runtimeEnvironment(name, app.processor.memoryMb, processorEndpoints, stateDir),
-        ...processorEnvironment(app, provider, LEDGER_TABLE, CLAIM_CHECK_BUCKET, failEventTypes),
+        ...processorEnvironment(app, provider, LEDGER_TABLE, CLAIM_CHECK_BUCKET, processorQueues(provider.id), {
+          retryBudgetSeconds: settings.retryBudgetSeconds,
+          ...(failEventTypes ? { failEventTypes } : {}),
+        }),
       },
       memoryMb: app.processor.memoryMb,
       timeoutSeconds: app.processor.timeoutSeconds,
@@ -161,8 +190,11 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
     return { provider, fn };
   });
   const initStarted = Date.now();
-  await Promise.all([verifier.warm(), ...processors.map((p) => p.fn.warm())]);
-  note(`initialized ${processors.length + 1} functions (cold starts) in ${Date.now() - initStarted} ms`);
+  await Promise.all([verifier.warm(), spoolSweeper.warm(), ...processors.map((p) => p.fn.warm())]);
+  note(`initialized ${processors.length + 2} functions (cold starts) in ${Date.now() - initStarted} ms`);
+  const stopSchedule = runSpoolSchedule(spoolSweeper, SPOOL_SWEEP_INTERVAL_MS, print);
+  // The schedule stops before the sweeper it runs (stoppers run in reverse).
+  stoppers.push(stopSchedule);
 
   for (const { provider, fn } of processors) {
     const queue = queues.get(provider.id)!;
@@ -224,8 +256,9 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
   note([
     `local stack, stage ${app.stage} of cdk.json: ${providerIds.join(', ')}`,
     `  verifier    ${shown(bundles.verifier)} in worker threads (up to ${settings.verifierConcurrency} at once, ${app.verifier.timeoutSeconds} s timeout)`,
+    `  spool       ${shown(bundles.spoolSweeper)} every ${SPOOL_SWEEP_INTERVAL_MS / 1000} s: messages spooled to ${CLAIM_CHECK_BUCKET}/spool/ while SQS failed go to their queues`,
     `  processors  ${shown(bundles.processor)}, one worker per provider, fed by an SQS event source (batch ${app.providers[0]?.batchSize ?? 10}, ` +
-      `visibility ${settings.visibilityTimeoutSeconds} s, DLQ after ${receives} receives)`,
+      `visibility ${settings.visibilityTimeoutSeconds} s, retries for ${settings.retryBudgetSeconds} s, DLQ after ${receives} receives at most)`,
     `  DynamoDB    dynalite ${dynamo.endpoint}, table ${LEDGER_TABLE} (${table === 'created' ? 'new' : 'kept'}; persisted in ${shown(dynamoDir)})`,
     `  SQS         local-aws-sqs ${sqs.endpoint} (in memory: queued messages are lost on stop)`,
     motoPath

@@ -1,8 +1,8 @@
 /**
  * A minimal S3 for the claim-check bucket on machines without moto_server: path-style requests (the SDK
- * uses them for an IP endpoint) for CreateBucket, HeadBucket, PutObject, GetObject, HeadObject and
- * DeleteObject, objects in memory. Hand-written rather than a dependency: six operations, no signature
- * checks needed locally, and nothing to install.
+ * uses them for an IP endpoint) for CreateBucket, HeadBucket, ListObjectsV2 (the spool sweeper), PutObject,
+ * GetObject, HeadObject and DeleteObject, objects in memory. Hand-written rather than a dependency: seven
+ * operations, no signature checks needed locally, and nothing to install.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -81,6 +81,7 @@ export class S3StandIn extends LoopbackHttpServer {
         res.writeHead(this.#buckets.has(bucket) ? 200 : 404);
         return void res.end();
       }
+      if (method === 'GET' && url.searchParams.get('list-type') === '2') return this.#list(res, bucket, url.searchParams);
       return this.#error(res, 501, 'NotImplemented', `${method} on a bucket is not supported by the local stand-in`);
     }
 
@@ -118,6 +119,27 @@ export class S3StandIn extends LoopbackHttpServer {
       default:
         return this.#error(res, 501, 'NotImplemented', `${method} is not supported by the local stand-in`);
     }
+  }
+
+  /** ListObjectsV2: keys in UTF-8 binary order, `prefix`, `max-keys` (≤ 1000) and `continuation-token` (the last key). */
+  #list(res: ServerResponse, bucket: string, params: URLSearchParams): void {
+    const objects = this.#buckets.get(bucket);
+    if (!objects) return this.#error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist.');
+    const prefix = params.get('prefix') ?? '';
+    const maxKeys = Math.min(1_000, Math.max(0, Number(params.get('max-keys') ?? 1_000) || 0));
+    const after = params.get('continuation-token') ?? params.get('start-after') ?? '';
+    const keys = [...objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const page = keys.slice(0, maxKeys);
+    const truncated = keys.length > page.length;
+    const contents = page.map((k) => {
+      const o = objects.get(k)!;
+      return `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(o.etag)}</ETag><Size>${o.bytes.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+    }).join('');
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEscape(bucket)}</Name>` +
+      `<Prefix>${xmlEscape(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>` +
+      `${contents}${truncated ? `<NextContinuationToken>${xmlEscape(page[page.length - 1]!)}</NextContinuationToken>` : ''}</ListBucketResult>`;
+    res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
   }
 
   #error(res: ServerResponse, status: number, code: string, message: string, headOnly = false): void {

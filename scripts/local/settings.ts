@@ -61,6 +61,8 @@ export interface RunnerSettings {
   readonly verifierConcurrency: number;
   /** Passed to the processors unchanged (failure drill, docs/architecture.md). */
   readonly failEventTypes?: string;
+  /** The processors' retry budget: cdk.json `retryBudgetSeconds`, or LOCAL_RETRY_BUDGET_SECONDS (drills and tests: seconds). */
+  readonly retryBudgetSeconds: number;
   /** LOCAL_FAULTS=1: fault-injection proxies in front of the stand-ins and POST /__local/faults (fault-proxy.ts). Never on by default. */
   readonly faults?: boolean;
 }
@@ -109,6 +111,8 @@ environment:
   LOCAL_USE_MOTO                    1: require moto_server, 0: never use it (default: when on PATH)
   LOCAL_MAX_RECEIVE_COUNT           receives before the DLQ, all providers (default: cdk.json)
   LOCAL_VISIBILITY_TIMEOUT_SECONDS  queue visibility timeout (default: 6 x processor timeout)
+  LOCAL_RETRY_BUDGET_SECONDS        how long processors retry a transient failure before moving it to
+                                    the DLQ (default: cdk.json retryBudgetSeconds, 6 h; 0 = no retries)
   LOCAL_VERIFIER_CONCURRENCY        verifier instances at once (default 4)
   PROCESSOR_FAIL_EVENT_TYPES        failure drill: event types the processors fail on purpose
   LOCAL_FAULTS                      1: fault injection for tests (proxies before the stand-ins,
@@ -137,6 +141,8 @@ export function readSettings(argv: readonly string[], env: Env = process.env): R
   const port = wholeNumber(env, 'PORT', 0, 65_535, problems) ?? DEFAULT_PORT;
   const receiveOverride = wholeNumber(env, 'LOCAL_MAX_RECEIVE_COUNT', 1, 1_000, problems);
   const visibility = wholeNumber(env, 'LOCAL_VISIBILITY_TIMEOUT_SECONDS', 0, 43_200, problems);
+  // 0 is allowed here (not in cdk.json): a drill that reaches the DLQ on the first failure.
+  const retryBudget = wholeNumber(env, 'LOCAL_RETRY_BUDGET_SECONDS', 0, 259_200, problems);
   const verifierConcurrency = wholeNumber(env, 'LOCAL_VERIFIER_CONCURRENCY', 1, 64, problems) ?? 4;
   const motoText = env['LOCAL_USE_MOTO']?.trim();
   let moto: MotoMode = 'auto';
@@ -162,6 +168,7 @@ export function readSettings(argv: readonly string[], env: Env = process.env): R
     visibilityTimeoutSeconds: visibility ?? app.processor.timeoutSeconds * 6,
     verifierConcurrency,
     ...(failEventTypes ? { failEventTypes } : {}),
+    retryBudgetSeconds: retryBudget ?? app.retryBudgetSeconds,
     ...(faultsText === '1' || faultsText === 'true' ? { faults: true } : {}),
   };
 }

@@ -16,6 +16,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { createRequestHandler } from 'local-aws-sqs';
 import { S3StandIn } from './s3-stand-in.ts';
+import { honourVisibilityChangesOnNewQueues } from './sqs-visibility.ts';
 import { SecretsManagerStandIn } from './secrets-manager-stand-in.ts';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './settings.ts';
 import { closeServer, listenOnLoopback } from './loopback.ts';
@@ -78,6 +79,8 @@ export async function startSqs(): Promise<Service & { activity: QueueActivity }>
   const { service, requestHandler } = createRequestHandler({
     port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT,
   });
+  // The processor's backoff (ChangeMessageVisibility) must not count as receives (sqs-visibility.ts).
+  honourVisibilityChangesOnNewQueues(service);
   const server = createHttpServer((req, res) => void requestHandler(req, res));
   const endpoint = await listenOnLoopback(server);
   // Queue URLs carry the port (createSqsServer does the same once listening).

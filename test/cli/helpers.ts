@@ -4,7 +4,7 @@
  * `stripe` and `standardwebhooks` packages, and GitHub's published test vector.
  */
 import { execFile } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,7 +123,6 @@ export function vectors(now: number, { sukiExtraMs = 123 } = {}): Vector[] {
   const swId = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
   const swSig = new Webhook(swSecret).sign(swId, new Date(now * 1000), swBody);
 
-  const githubDelivery = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
 
   const stripeBody = JSON.stringify({ id: 'evt_1StripeTest', object: 'event', type: 'payment_intent.succeeded', data: { name: PHI } });
   const stripeSecret = 'whsec_stripe_test_secret';
@@ -193,15 +192,11 @@ export function vectors(now: number, { sukiExtraMs = 123 } = {}): Vector[] {
       provider: 'github',
       secret: GITHUB_DOC_VECTOR.secret,
       body: Buffer.from(GITHUB_DOC_VECTOR.body),
-      headers: {
-        'X-Hub-Signature-256': GITHUB_DOC_VECTOR.signature,
-        'X-GitHub-Event': 'ping',
-        'X-GitHub-Delivery': githubDelivery,
-      },
+      // GitHub also sends X-GitHub-Delivery, which it does not sign: the stack never reads it (nor does ops sign write it).
+      headers: { 'X-Hub-Signature-256': GITHUB_DOC_VECTOR.signature, 'X-GitHub-Event': 'ping' },
       signature: GITHUB_DOC_VECTOR.signature.slice('sha256='.length),
       eventType: 'ping',
-      dedupeKey: githubDelivery,
-      id: githubDelivery,
+      dedupeKey: createHash('sha256').update(GITHUB_DOC_VECTOR.body).digest('hex'),
     },
     {
       provider: 'stripe',

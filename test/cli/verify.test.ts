@@ -1,9 +1,10 @@
 /**
  * `ops verify` as a subprocess, against requests signed by independent signers (see helpers.ts).
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import Stripe from 'stripe';
 import { afterAll, describe, expect, it } from 'vitest';
-import { firstLine, GITHUB_DOC_VECTOR, leaks, ops, tempDir, vectors, type Vector } from './helpers.ts';
+import { firstLine, GITHUB_DOC_VECTOR, leaks, ops, PHI, tempDir, vectors, type Vector } from './helpers.ts';
 
 const now = Math.floor(Date.now() / 1000);
 const all = vectors(now);
@@ -164,14 +165,86 @@ describe.concurrent('rotation, captured requests and other verdicts', () => {
     expect(leaks(run, v)).toEqual([]);
   });
 
-  it('answers 400 when the signature is valid but the dedupe key header is missing', async ({ expect }) => {
+  it('accepts a signed GitHub request without X-GitHub-Event: exit 0, event type unknown, with a note', async ({ expect }) => {
     const v = vector('github');
-    const { 'X-GitHub-Delivery': _dropped, ...headers } = v.headers;
-    const run = await ops(verifyArgs(v, 'field-missing', { headers }));
+    const { 'X-GitHub-Event': _dropped, ...headers } = v.headers;
+    const run = await ops(verifyArgs(v, 'no-event', { headers }));
 
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('invalid: dedupe key: missing header x-github-delivery (HTTP 400, field_missing)');
-    expect(lines[1]).toMatch(/^hint: the signature is valid/);
+    expect(lines[0]).toBe(`valid: matched the current secret; event type unknown; dedupe key ${v.dedupeKey}`);
+    expect(lines).toContain(
+      'note: signed, but not recognized (event type: missing header x-github-event): the stack accepts it, and its processor moves it to the dead-letter queue',
+    );
+    expect(lines).toContain('hint: github reads event type {header:x-github-event}; dedupe key {sha256}');
+  });
+
+  it('keys a GitHub request by its body, whatever X-GitHub-Delivery says', async ({ expect }) => {
+    const v = vector('github');
+    const headers = { ...v.headers, 'X-GitHub-Delivery': '00000000-0000-4000-8000-00000000beef' };
+    const run = await ops(verifyArgs(v, 'other-delivery', { headers }));
+
+    expect(run.code).toBe(0);
+    expect(firstLine(run.stdout)).toBe(`valid: matched the current secret; event type ping; dedupe key ${v.dedupeKey}`);
+  });
+});
+
+describe.concurrent('signed bodies whose shape the stack cannot read are valid, with a note', () => {
+  it("the Standard Webhooks spec's published test vector, at its own time", async ({ expect }) => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const signature = 'g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=';
+    const headers = { 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': '1614265330', 'webhook-signature': `v1,${signature}` };
+    const run = await ops([
+      'verify', '--provider', 'standard-webhooks', '--secret', secret, '--now', '1614265330',
+      ...files('sw-spec-vector', Buffer.from('{"test": 2432232314}'), headers),
+    ]);
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('valid: matched the current secret; event type unknown; dedupe key msg_p5jXN8AQM9LWM0D4loKWxJek');
+    expect(lines).toContain('signed at: 2021-02-25T15:02:10.000Z (timestamp 1614265330, 0 s before the check time)');
+    expect(lines).toContain(
+      'note: signed, but not recognized (event type: missing body field type): the stack accepts it, and its processor moves it to the dead-letter queue',
+    );
+    expect(leaks(run, { secret, signature })).toEqual([]);
+  });
+
+  it('a Stripe event without id and type: unknown, keyed by the body SHA-256; --json carries the reason', async ({ expect }) => {
+    const v = vector('stripe');
+    const body = JSON.stringify({ object: 'event', data: { name: PHI } }); // no id, no type, no data.object
+    const header = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: v.secret, timestamp: now });
+    const sha = createHash('sha256').update(body).digest('hex');
+    const args = ['verify', '--provider', 'stripe', '--secret', v.secret, ...files('stripe-drift', Buffer.from(body), { 'Stripe-Signature': header })];
+
+    const run = await ops(args);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`valid: matched the current secret; event type unknown; dedupe key ${sha}`);
+    expect(lines).toContain(
+      'note: signed, but not recognized (event type: missing body field type; dedupe key: missing body field id): the stack accepts it, and its processor moves it to the dead-letter queue',
+    );
+    expect(leaks(run, { secret: v.secret, signature: header.split('v1=')[1] ?? '' })).toEqual([]);
+
+    const json = await ops([...args, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: true,
+      eventType: 'unknown',
+      dedupeKey: sha,
+      unrecognized: 'event type: missing body field type; dedupe key: missing body field id',
+    });
+  });
+
+  it('a body that is not JSON', async ({ expect }) => {
+    const v = vector('solatis');
+    const body = Buffer.from(`not json: ${PHI}`);
+    const headers = { 'X-Solatis-Signature': createHmac('sha256', v.secret).update(body).digest('hex') };
+    const run = await ops(verifyArgs(v, 'not-json', { body, headers }));
+
+    expect(run.code).toBe(0);
+    expect(firstLine(run.stdout)).toBe(`valid: matched the current secret; event type unknown; dedupe key ${createHash('sha256').update(body).digest('hex')}`);
+    expect(run.stdout).toContain('note: signed, but not recognized (body is not JSON)');
+    expect(leaks(run, v)).toEqual([]);
   });
 });

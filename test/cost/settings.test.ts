@@ -13,7 +13,7 @@ let stack: StackSettings;
 
 beforeAll(() => {
   const { template } = synthesize({
-    providers: { sully: { maxReceiveCount: 5, batchSize: 7, maxConcurrency: 3 }, stripe: { maxReceiveCount: 5 } },
+    providers: { sully: { maxReceiveCount: 25, batchSize: 7, maxConcurrency: 3 }, stripe: { maxReceiveCount: 25 } },
     verifier: { memoryMb: 768, timeoutSeconds: 10 },
     processor: { memoryMb: 384, timeoutSeconds: 30 },
     throttle: { rateLimit: 150, burstLimit: 300 },

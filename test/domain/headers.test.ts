@@ -6,8 +6,8 @@ import { signatureOf } from './signers.ts';
 
 interface MissingCase {
   readonly header: string;
-  readonly code: 'missing_header' | 'field_missing';
-  readonly status: 400 | 401;
+  readonly code: 'missing_header';
+  readonly status: 401;
   readonly reason: string;
 }
 
@@ -21,13 +21,13 @@ const REQUIRED: Record<ProviderId, readonly MissingCase[]> = {
   solatis: [missing('x-solatis-signature')],
   generic: [missing('x-webhook-signature')],
   'standard-webhooks': [missing('webhook-signature'), missing('webhook-timestamp'), missing('webhook-id')],
-  github: [
-    missing('x-hub-signature-256'),
-    // Authenticated, but unusable without them: a malformed request (400), not a forgery.
-    { header: 'x-github-event', code: 'field_missing', status: 400, reason: 'event type: missing header x-github-event' },
-    { header: 'x-github-delivery', code: 'field_missing', status: 400, reason: 'dedupe key: missing header x-github-delivery' },
-  ],
+  github: [missing('x-hub-signature-256')],
   stripe: [missing('stripe-signature')],
+};
+
+/** Headers a sender sends outside the signed content: their absence never refuses a signed request. */
+const UNSIGNED: Partial<Record<ProviderId, readonly string[]>> = {
+  github: ['x-github-event', 'x-github-delivery'],
 };
 
 describe('missing headers', () => {
@@ -44,9 +44,30 @@ describe('missing headers', () => {
     }
   }
 
+  it('github: without x-github-event the signed body is accepted as unknown, unrecognized', () => {
+    const { headers, body } = signedSample('github');
+    const { 'x-github-event': _dropped, ...rest } = headers;
+    const expected = {
+      ok: true,
+      matched: 'current',
+      eventType: 'unknown',
+      dedupeKey: sample('github').dedupeKey,
+      unrecognized: 'event type: missing header x-github-event',
+    };
+    expect(check('github', rest, body)).toStrictEqual(expected);
+    expect(check('github', { ...rest, 'x-github-event': '' }, body)).toStrictEqual(expected);
+  });
+
+  it('github: without x-github-delivery nothing changes (it is not signed, so not read)', () => {
+    const { headers, body } = signedSample('github');
+    const { 'x-github-delivery': _dropped, ...rest } = headers;
+    const s = sample('github');
+    expect(check('github', rest, body)).toStrictEqual({ ok: true, matched: 'current', eventType: s.eventType, dedupeKey: s.dedupeKey });
+  });
+
   it('every header the independent signer sends is covered above', () => {
     for (const id of PROVIDER_IDS) {
-      expect(Object.keys(signedSample(id).headers).sort()).toStrictEqual(REQUIRED[id].map((c) => c.header).sort());
+      expect(Object.keys(signedSample(id).headers).sort()).toStrictEqual([...REQUIRED[id].map((c) => c.header), ...(UNSIGNED[id] ?? [])].sort());
     }
   });
 });

@@ -1,4 +1,5 @@
 /** Seed-shaped payloads (pretty-printed like the vendors' pages; each carries a non-ASCII "Ménière"). */
+import { createHash } from 'node:crypto';
 import { DEFAULT_DELIVERY, DEFAULT_MSG_ID, TIMESTAMP_UNIT, type ProviderId } from './fixtures.ts';
 import { sign, type SignInput } from './signers.ts';
 
@@ -13,6 +14,8 @@ export interface Sample {
 }
 
 const pretty = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+const GITHUB_PUSH = pretty({ ref: 'refs/heads/main', head_commit: { id: '6113728f27ae82c7b1a177c8d03f9e96e0adf246', message: 'Fix Ménière typo' } });
 
 export const SAMPLES: Record<ProviderId, readonly Sample[]> = {
   sully: [
@@ -148,10 +151,11 @@ export const SAMPLES: Record<ProviderId, readonly Sample[]> = {
   ],
   github: [
     {
-      name: 'push keyed by X-GitHub-Delivery',
-      body: pretty({ ref: 'refs/heads/main', head_commit: { id: '6113728f27ae82c7b1a177c8d03f9e96e0adf246', message: 'Fix Ménière typo' } }),
+      // X-GitHub-Delivery is sent but not signed: the key is the SHA-256 of the body, which a redelivery repeats.
+      name: 'push keyed by the SHA-256 of its body',
+      body: GITHUB_PUSH,
       eventType: 'push',
-      dedupeKey: DEFAULT_DELIVERY,
+      dedupeKey: createHash('sha256').update(GITHUB_PUSH).digest('hex'),
       event: 'push',
       msgId: DEFAULT_DELIVERY,
     },

@@ -31,13 +31,13 @@ describe("GitHub's published test vector", () => {
     expect(`sha256=${hmacHex(secret, body)}`).toBe(published);
   });
 
-  it('verifies with the event type and dedupe key from the headers (the body is not JSON)', () => {
+  it('verifies with the event type from its header and the dedupe key from the bytes (the body is not JSON)', () => {
     const headers = { 'x-hub-signature-256': published, 'x-github-event': 'ping', 'x-github-delivery': DEFAULT_DELIVERY };
     expect(check('github', headers, body, { secrets: { current: secret } })).toStrictEqual({
       ok: true,
       matched: 'current',
       eventType: 'ping',
-      dedupeKey: DEFAULT_DELIVERY,
+      dedupeKey: createHash('sha256').update(body).digest('hex'),
     });
   });
 
@@ -45,6 +45,32 @@ describe("GitHub's published test vector", () => {
     const headers = { 'x-hub-signature-256': published, 'x-github-event': 'ping', 'x-github-delivery': DEFAULT_DELIVERY };
     const verdict = check('github', headers, body, { secrets: { current: "It's a Secret to Everybody!" } });
     expect(verdict).toMatchObject({ ok: false, code: 'signature_mismatch', status: 401 });
+  });
+});
+
+describe("the Standard Webhooks spec's published test vector", () => {
+  // From the spec's reference libraries' tests: a body without `type`, which the stack still accepts.
+  const headers = {
+    'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+    'webhook-timestamp': '1614265330',
+    'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+  };
+  const body = '{"test": 2432232314}';
+  const secrets = { current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
+
+  it('verifies at its own time: event type unknown, keyed by its message id, unrecognized', () => {
+    expect(check('standard-webhooks', headers, body, { secrets, now: 1614265330 })).toStrictEqual({
+      ok: true,
+      matched: 'current',
+      eventType: 'unknown',
+      dedupeKey: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+      unrecognized: 'event type: missing body field type',
+      timestamp: '1614265330',
+      id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+    });
+    // and is still authenticated: one byte changed fails.
+    const verdict = check('standard-webhooks', headers, body.replace('4}', '5}'), { secrets, now: 1614265330 });
+    expect(verdict).toMatchObject({ ok: false, code: 'signature_mismatch' });
   });
 });
 

@@ -46,6 +46,8 @@ const ENV = {
   WEBHOOK_SECRETS_FILE: secretsFile,
   LOCAL_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
   LOCAL_VISIBILITY_TIMEOUT_SECONDS: '1',
+  // The drill is a transient failure: retried once after 1 s (the backoff, clamped to the budget), then moved.
+  LOCAL_RETRY_BUDGET_SECONDS: '1',
   PROCESSOR_FAIL_EVENT_TYPES: DRILL,
 };
 
@@ -139,19 +141,27 @@ describe(`local stack (${HAS_MOTO ? 'moto_server for Secrets Manager and S3' : '
       expect(outcomeLines(stack, 'http', id, valid.eventType, '200 duplicate')).toHaveLength(1);
     });
 
-    it.concurrent.each(PROVIDERS)('%s: a processor failure → retried, then in the DLQ after maxReceiveCount receives', async (id) => {
+    it.concurrent.each(PROVIDERS)('%s: a transient processor failure → retried after its backoff, then moved to the DLQ by the processor once the budget is spent', async (id) => {
       const drill = remember(signedRequest(id, secrets[id]!.current, { eventType: DRILL, note: marker() }));
       expect((await send(stack.url, drill)).status).toBe(202);
       const dead = await eventually(`${id} dead-lettered`, async () => {
         const messages = await aws.deadLetterAttributes(id);
         return messages.find((m) => m['dedupeKey'] === drill.dedupeKey);
       });
-      expect(dead).toEqual({ provider: id, eventType: DRILL, dedupeKey: drill.dedupeKey });
-      const entry = await aws.ledgerEntry(id, drill.dedupeKey);
+      expect(dead).toMatchObject({ provider: id, eventType: DRILL, dedupeKey: drill.dedupeKey, failureClass: 'transient', receiveCount: '2' });
+      expect(dead?.['failureReason']).toMatch(/^retry budget of 1 s spent .*FailureDrillError/);
+      // The processor writes the ledger right after the move, and the runner prints once the invocation ends.
+      const entry = await eventually(`${id} ledger dead-lettered`, async () => {
+        const item = await aws.ledgerEntry(id, drill.dedupeKey);
+        return item?.deadLetteredAt?.S ? item : undefined;
+      });
       expect(entry?.status?.S).toBe('failed');
       expect(entry?.lastError?.S).toMatch(/^FailureDrillError: .*PROCESSOR_FAIL_EVENT_TYPES/);
-      expect(outcomeLines(stack, 'processor', id, DRILL, 'failed, receive 1/2, retried')).toHaveLength(1);
-      expect(outcomeLines(stack, 'processor', id, DRILL, 'failed, receive 2/2, moves to the DLQ')).toHaveLength(1);
+      expect(entry?.failureClass?.S).toBe('transient');
+      const moved = 'failed, receive 2, moved to the DLQ by the processor (transient: FailureDrillError)';
+      await eventually(`${id} outcome printed`, async () => (outcomeLines(stack, 'processor', id, DRILL, moved).length > 0 ? true : undefined));
+      expect(outcomeLines(stack, 'processor', id, DRILL, 'failed, receive 1/2, retried in 1 s')).toHaveLength(1);
+      expect(outcomeLines(stack, 'processor', id, DRILL, moved)).toHaveLength(1);
       expect(await aws.depth(stack.runtime.providers[id]!.queueUrl)).toBe(0);
     });
   });

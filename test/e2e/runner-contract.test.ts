@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENTRY_FILE, LAMBDA_TARGET, lambdaBundleOptions } from '../../lib/bundling.ts';
-import { processorEnvironment, verifierEnvironment } from '../../scripts/local/environment.ts';
+import { processorEnvironment, spoolSweeperEnvironment, verifierEnvironment } from '../../scripts/local/environment.ts';
 import { failedIds, toRecord } from '../../scripts/local/event-source.ts';
 import { heapLimits, type Invocation } from '../../scripts/local/functions.ts';
 import { isTextContentType, mapResult } from '../../scripts/local/http-api.ts';
@@ -61,11 +61,20 @@ describe('the local functions get the environment lib/ sets', () => {
     expect(env['MAX_BODY_BYTES']).toBe(String(app.maxBodyBytes));
   });
 
+  it('spool sweeper: lib/constructs/spool-sweeper.ts, with the queue URLs the verifier spools', () => {
+    const env = spoolSweeperEnvironment(resources, 'bucket');
+    expect(Object.keys(env).sort()).toEqual(environmentKeys(source('lib/constructs/spool-sweeper.ts'), "new WebhookFunction(this, 'Sweeper'"));
+    expect(JSON.parse(env['QUEUE_URLS']!)).toEqual(app.providers.map((p) => resources.get(p.id)!.queueUrl));
+    expect(source('scripts/local/build.ts')).toContain("spoolSweeper: join(PROJECT_ROOT, 'lambdas', 'spool', 'handler.ts')");
+  });
+
   it('processors: lib/constructs/provider-pipeline.ts (plus the failure drill only when asked for)', () => {
     const provider = app.providers[0]!;
     const keys = environmentKeys(source('lib/constructs/provider-pipeline.ts'), "new WebhookFunction(this, 'Processor'");
-    expect(Object.keys(processorEnvironment(app, provider, 'table', 'bucket')).sort()).toEqual(keys);
-    expect(Object.keys(processorEnvironment(app, provider, 'table', 'bucket', 'x.y')).sort()).toEqual([...keys, 'PROCESSOR_FAIL_EVENT_TYPES'].sort());
+    const queues = { queueUrl: 'http://127.0.0.1:1/q', deadLetterQueueUrl: 'http://127.0.0.1:1/dlq' };
+    expect(Object.keys(processorEnvironment(app, provider, 'table', 'bucket', queues)).sort()).toEqual(keys);
+    expect(Object.keys(processorEnvironment(app, provider, 'table', 'bucket', queues, { failEventTypes: 'x.y' })).sort()).toEqual([...keys, 'PROCESSOR_FAIL_EVENT_TYPES'].sort());
+    expect(processorEnvironment(app, provider, 'table', 'bucket', queues, { retryBudgetSeconds: 2 })['PROCESSOR_RETRY_BUDGET_SECONDS']).toBe('2');
   });
 });
 

@@ -9,7 +9,7 @@ export const EVENTS = Number(process.env['FAULT_EVENTS'] ?? 1000);
 const at = (fraction: number) => Math.round(EVENTS * fraction);
 
 /** Faster redelivery than the deploy's 6 × processor timeout, so failed messages come back within the run. */
-const QUEUES = { LOCAL_VISIBILITY_TIMEOUT_SECONDS: '2', LOCAL_MAX_RECEIVE_COUNT: '5' };
+const QUEUES = { LOCAL_VISIBILITY_TIMEOUT_SECONDS: '2', LOCAL_MAX_RECEIVE_COUNT: '5', LOCAL_RETRY_BUDGET_SECONDS: '10' };
 
 export const SCENARIOS: readonly ScenarioSpec[] = [
   {

@@ -9,7 +9,7 @@
  *   make a new, valid event).
  * - `signed-malformed`: correctly signed over a body (or, for GitHub, with headers) from which no event can
  *   be read: not JSON, no event type, an event type of the wrong type, too long or not printable ASCII, a
- *   dedupe key too long, deep nesting, invalid UTF-8.
+ *   dedupe key too long, deep nesting, invalid UTF-8. Signed, so accepted: marked unrecognized, dead-lettered.
  * - `garbage`: random methods, paths (unknown providers, percent junk, dot segments, the local admin path),
  *   header names and values (latin-1 junk, huge, empty, signature-shaped) and bodies.
  * - `raw`: bytes on a socket that are not valid HTTP/1.1 (bad request lines, header syntax, chunking,
@@ -370,9 +370,9 @@ export class FuzzGenerator {
     const secret = this.context.secrets[id]!.current;
     const out: FuzzRequest[] = [];
     const plain = (n: number, what: string) => out.push({ kind: 'size', what, method: 'POST', path: `/webhooks/${id}`, headers: [['content-type', 'application/json']], body: Buffer.alloc(n, 0x61) });
-    const signed = (n: number, what: string) => {
+    const signed = (n: number, what: string, kind: 'size' | 'signed-malformed' = 'size') => {
       const body = Buffer.alloc(n, 0x20);
-      out.push({ kind: 'size', what, method: 'POST', path: `/webhooks/${id}`, headers: [...Object.entries(signRequest(provider, secret, body, {})), ['content-type', 'application/json']], body });
+      out.push({ kind, what, method: 'POST', path: `/webhooks/${id}`, headers: [...Object.entries(signRequest(provider, secret, body, {})), ['content-type', 'application/json']], body });
     };
     for (const n of [0, 1, 1023, 65_536, max - 1, max]) plain(n, `unsigned ${n} B`);
     for (const n of [max + 1, max + 4_096, 2 * max]) {
@@ -381,8 +381,8 @@ export class FuzzGenerator {
     }
     // Over the HTTP API's 10 MiB payload limit: the runner answers 413 and drops the connection.
     plain(10 * 1024 * 1024 + 1, 'unsigned 10 MiB + 1 (over the HTTP API limit)');
-    // A signed body that fits but is not JSON.
-    signed(max, `signed ${max} B of spaces (not JSON)`);
+    // A signed body that fits but is not JSON: accepted (unrecognized) like every signed body.
+    signed(max, `signed ${max} B of spaces (not JSON)`, 'signed-malformed');
     return out;
   }
 }

@@ -2,10 +2,13 @@
  * Fuzz, in CI: ≥ 10,000 generated malformed requests (generator.ts: mutated signed events, signed but
  * unusable bodies, random methods, paths, headers and bodies, raw bytes that are not valid HTTP, sizes around
  * the limits) against the running local stack, as deployed (no fault injection), 32 at a time, loopback
- * only. Expected: zero 5xx, zero 2xx, zero uncaught errors (runner output, function logs), and the stack
- * still healthy afterwards (a valid event is accepted and processed). Reproducible: FUZZ_SEED picks the
+ * only. Expected: zero 5xx; zero 2xx for anything not correctly signed; every correctly signed request
+ * accepted whatever its body (2xx, or 409 while an identical one is in flight: a signed delivery refused
+ * makes senders give up); zero uncaught errors (runner output, function logs); and the stack still healthy
+ * afterwards (a valid event is accepted and processed). Reproducible: FUZZ_SEED picks the
  * sequence (default fixed), FUZZ_COUNT the number of requests.
  */
+import { isUtf8 } from 'node:buffer';
 import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +78,7 @@ describe(`fuzz: ${COUNT} malformed requests (seed ${SEED})`, () => {
     await stack?.stop();
   });
 
-  it('answers every one 4xx: zero 5xx, zero accepted', async () => {
+  it('answers every unsigned or broken request 4xx, every signed one 2xx whatever its body: zero 5xx', async () => {
     const generator = new FuzzGenerator(SEED, { providers: stack.providers, secrets: stack.secrets, maxBodyBytes: app.maxBodyBytes });
     const limiter = new Limiter(CONCURRENCY);
     // A fresh connection per request: after some of these inputs the server closes the connection.
@@ -113,7 +116,16 @@ describe(`fuzz: ${COUNT} malformed requests (seed ${SEED})`, () => {
     const describe = (o: Outcome) => `${o.request.kind} ${o.request.what}: ${o.status ?? o.error}`;
     expect(outcomes).toHaveLength(COUNT);
     expect(outcomes.filter((o) => o.status !== undefined && o.status >= 500).map(describe)).toEqual([]);
-    expect(outcomes.filter((o) => o.status !== undefined && o.status < 300).map((o) => `${describe(o)} ${o.request.kind !== 'raw' ? `${o.request.method} ${o.request.path} ${JSON.stringify(o.request.headers).slice(0, 400)}` : ''}`)).toEqual([]);
+    const signed = (o: Outcome) => o.request.kind === 'signed-malformed';
+    expect(outcomes.filter((o) => !signed(o) && o.status !== undefined && o.status < 300).map((o) => `${describe(o)} ${o.request.kind !== 'raw' ? `${o.request.method} ${o.request.path} ${JSON.stringify(o.request.headers).slice(0, 400)}` : ''}`)).toEqual([]);
+    // Signed bodies of any shape are accepted. The one exception is the HTTP API's own: bytes that are not
+    // UTF-8 sent with a text content type reach the verifier altered (payload 2.0 decodes them), so 401.
+    const altered = (o: Outcome) => o.request.kind === 'signed-malformed' && !isUtf8(o.request.body) &&
+      !o.request.headers.some(([k, v]) => k === 'content-type' && v === 'application/octet-stream');
+    const signedOutcomes = outcomes.filter(signed);
+    expect(signedOutcomes.length).toBeGreaterThan(COUNT / 10);
+    expect(signedOutcomes.filter((o) => !(o.status === 200 || o.status === 202 || o.status === 409 || (o.status === 401 && altered(o)))).map(describe)).toEqual([]);
+    expect(signedOutcomes.filter((o) => o.status === 202).length).toBeGreaterThan(signedOutcomes.length / 4);
     // Only raw bytes and bodies past the HTTP API's 10 MiB limit may end without an answer.
     const unanswered = outcomes.filter((o) => o.status === undefined && o.request.kind !== 'raw' && !(o.request.kind === 'size' && /10 MiB/.test(o.request.what)));
     expect(unanswered.map(describe)).toEqual([]);
@@ -135,6 +147,9 @@ describe(`fuzz: ${COUNT} malformed requests (seed ${SEED})`, () => {
       expect(reply.status, id).toBe(202);
       await eventually(`${id} processed`, async () => ((await stack.ledger()).get(eventId(id, request.dedupeKey))?.status === 'processed' ? true : undefined), 20_000, 200);
     }
-    expect((await stack.ledger()).size).toBe(stack.providers.length);
+    // Nothing the fuzz accepted was left half-done: every entry was processed or set aside in a DLQ.
+    await eventually('queues settled', async () => ((await stack.depths()).queued === 0 ? true : undefined), 60_000, 500);
+    const stuck = [...(await stack.ledger()).entries()].filter(([, e]) => e.status !== 'processed' && e.status !== 'failed');
+    expect(stuck.map(([id, e]) => `${id}: ${e.status}`)).toEqual([]);
   }, 60_000);
 });

@@ -46,7 +46,9 @@ describe('defaults', () => {
       processor: { memoryMb: 256, timeoutSeconds: 30, provisionedConcurrency: 0 },
       alarms: { verifierP99Ms: 8_000, signatureFailureMinRequests: 10 },
     });
-    expect(config.providers).toEqual([{ id: 'sully', maxReceiveCount: 5, batchSize: 10, maxConcurrency: 5 }]);
+    // 29: the 19 receives the 6-hour retry budget can take, plus 10 for crashes (bin/config.ts).
+    expect(config.retryBudgetSeconds).toBe(21_600);
+    expect(config.providers).toEqual([{ id: 'sully', maxReceiveCount: 29, batchSize: 10, maxConcurrency: 5 }]);
     expect(config.alarmEmail).toBeUndefined();
     expect(config.customDomain).toBeUndefined();
   });
@@ -81,8 +83,8 @@ describe('values given with -c key=value (always strings)', () => {
   });
 
   it('reads per-provider settings', () => {
-    const config = parseConfig({ providers: { suki: { maxReceiveCount: '3', batchSize: 1, maxConcurrency: 2, reservedConcurrency: 4 } } });
-    expect(config.providers).toEqual([{ id: 'suki', maxReceiveCount: 3, batchSize: 1, maxConcurrency: 2, reservedConcurrency: 4 }]);
+    const config = parseConfig({ providers: { suki: { maxReceiveCount: '40', batchSize: 1, maxConcurrency: 2, reservedConcurrency: 4 } } });
+    expect(config.providers).toEqual([{ id: 'suki', maxReceiveCount: 40, batchSize: 1, maxConcurrency: 2, reservedConcurrency: 4 }]);
   });
 });
 
@@ -112,7 +114,7 @@ describe('errors', () => {
       verifier: { timeoutSeconds: 30 },
     });
     expect(problems).toEqual(expect.arrayContaining([
-      'providers.sully.maxReceiveCount: must be a number from 1 to 1000 (got 0)',
+      "providers.sully.maxReceiveCount: must be a number from 19 to 1000 (SQS's redrive must not cut the 21600 s retry budget short, which can take 19 receives) (got 0)",
       'providers.sully.batchSize: must be a number from 1 to 10 (got 11)',
       expect.stringMatching(/^providers\.sully\.maxRecieveCount: unknown setting \(allowed: maxReceiveCount, /),
       expect.stringMatching(/^ledgerRetentionDays: must be a number from 14 to 365 \(a message redriven from a DLQ .*\) \(got 7\)$/),
@@ -170,6 +172,19 @@ describe('errors', () => {
     );
     expect(problemsOf({ providers: ['sully'], replayProtectionDays: 4_000 })[0]).toMatch(/^replayProtectionDays: must be a number from 30 to 3650/);
     expect(parseConfig({ providers: ['sully'], verifier: { timeoutSeconds: 29 } }).claimLeaseSeconds).toBe(30);
+  });
+
+  it('keeps maxReceiveCount from cutting the retry budget short, and the budget within the queue retention', () => {
+    expect(problemsOf({ providers: { sully: { maxReceiveCount: 18 } } })[0]).toMatch(/^providers\.sully\.maxReceiveCount: must be a number from 19 to 1000/);
+    // A day of retries can take 55 receives: the minimum and the default (+10) follow the budget.
+    const day = parseConfig({ providers: ['sully'], retryBudgetSeconds: '86400' });
+    expect(day.retryBudgetSeconds).toBe(86_400);
+    expect(day.providers[0]!.maxReceiveCount).toBe(65);
+    expect(problemsOf({ providers: { sully: { maxReceiveCount: 29 } }, retryBudgetSeconds: 86_400 })[0]).toMatch(/from 55 to 1000/);
+    expect(problemsOf({ providers: ['sully'], retryBudgetSeconds: 300_000 })[0]).toMatch(/^retryBudgetSeconds: must be a number from 60 to 259200 \(the queue keeps a message 4 days\)/);
+    expect(problemsOf({ providers: ['sully'], retryBudgetSeconds: 259_200, ledgerRetentionDays: 14 })).toEqual([
+      "ledgerRetentionDays: must be at least 18 days with retryBudgetSeconds 259200 (the retry budget plus the DLQ's 14 days; got 14)",
+    ]);
   });
 
   it('requires both parts of a custom domain, well formed', () => {

@@ -16,7 +16,7 @@ let template: Template;
 beforeAll(() => {
   prod = synthesize({
     stage: 'prod',
-    providers: { sully: { reservedConcurrency: 5 }, stripe: { reservedConcurrency: 5, maxReceiveCount: 8 } },
+    providers: { sully: { reservedConcurrency: 5 }, stripe: { reservedConcurrency: 5, maxReceiveCount: 30 } },
     alarmEmail: 'oncall@example.com',
     customDomain: { domainName: 'hooks.example.com', certificateArn: CERTIFICATE },
     verifier: { memoryMb: 1024, timeoutSeconds: 10, reservedConcurrency: 50, provisionedConcurrency: 2 },

@@ -17,7 +17,7 @@ let verifierRole: string;
 let verifierStatements: Statement[];
 
 beforeAll(() => {
-  const providers = { ...(CDK_JSON_CONTEXT.providers as Record<string, object>), stripe: { maxReceiveCount: 7, maxConcurrency: 3 } };
+  const providers = { ...(CDK_JSON_CONTEXT.providers as Record<string, object>), stripe: { maxReceiveCount: 40, maxConcurrency: 3 } };
   ({ template } = synthesize({ providers, processor: { memoryMb: 256, timeoutSeconds: 20 } }));
   verifierRole = logicalId(template, 'AWS::IAM::Role', 'IngressVerifierRole');
   verifierStatements = roleStatements(template, verifierRole);
@@ -57,13 +57,22 @@ describe('encryption at rest with customer-managed keys', () => {
     for (const [id, secret] of Object.entries(secrets)) {
       expect(secret.Properties!.KmsKeyId, id).toEqual(dataKey);
       expect(secret.Properties!.SecretString, id).toBeUndefined();
-      expect(secret.Properties!.GenerateSecretString, id).toEqual({});
+      expect(secret.Properties!.GenerateSecretString, id).toBeDefined();
     }
+  });
+
+  it("generates each placeholder in a form its provider's key derivation accepts: 401 until set, not 503", () => {
+    const generated = Object.fromEntries(PROVIDERS.map((id) => [id, resources(template, 'AWS::SecretsManager::Secret')[`Secret${pascalCase(id)}`]!.Properties!.GenerateSecretString]));
+    // whsec-base64: letters and digits only, a length that is a multiple of 4 (canonical base64, no padding).
+    expect(generated['standard-webhooks']).toEqual({ PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false });
+    // raw keys take any string: CloudFormation's default, so these secrets' template is unchanged.
+    for (const id of PROVIDERS.filter((p) => p !== 'standard-webhooks')) expect(generated[id], id).toEqual({});
   });
 
   it('encrypts the alarm topic and every log group with the telemetry key', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: telemetryKey });
-    expect(Object.keys(resources(template, 'AWS::Logs::LogGroup'))).toHaveLength(PROVIDERS.length + 2);
+    // One per function (verifier, processors, spool sweeper) and the API's access logs.
+    expect(Object.keys(resources(template, 'AWS::Logs::LogGroup'))).toHaveLength(PROVIDERS.length + 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: telemetryKey, RetentionInDays: 30 });
   });
 
@@ -151,12 +160,12 @@ describe('the claim-check bucket', () => {
 });
 
 describe('queues and processors', () => {
-  it('redrives to the provider\'s DLQ after maxReceiveCount (default 5, stripe configured 7)', () => {
+  it('redrives to the provider\'s DLQ after maxReceiveCount (cdk.json 29, stripe configured 40)', () => {
     for (const id of PROVIDERS) {
       const suffix = pascalCase(id);
       template.hasResource('AWS::SQS::Queue', {
         Properties: Match.objectLike({
-          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [`DeadLetterQueue${suffix}`, 'Arn'] }, maxReceiveCount: id === 'stripe' ? 7 : 5 },
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [`DeadLetterQueue${suffix}`, 'Arn'] }, maxReceiveCount: id === 'stripe' ? 40 : 29 },
         }),
       });
     }
@@ -186,7 +195,8 @@ describe('queues and processors', () => {
 describe('Lambda functions', () => {
   it('every function runs Node.js 24 on arm64 with active tracing and its own log group', () => {
     const functions = resources(template, 'AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(PROVIDERS.length + 1);
+    // The verifier, one processor per provider, the spool sweeper.
+    expect(Object.keys(functions)).toHaveLength(PROVIDERS.length + 2);
     for (const [id, fn] of Object.entries(functions)) {
       expect(fn.Properties, id).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -208,7 +218,7 @@ describe('Lambda functions', () => {
     const env = verifier.Properties!.Environment.Variables as Record<string, unknown>;
     expect(Object.keys(env).sort()).toEqual([
       'CLAIM_CHECK_BUCKET', 'CLAIM_CHECK_THRESHOLD_BYTES', 'CLAIM_LEASE_SECONDS', 'LEDGER_RETENTION_DAYS', 'LEDGER_TABLE', 'MAX_BODY_BYTES',
-      'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'PROVIDERS_CONFIG', 'ROTATION_GRACE_HOURS',
+      'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'PROVIDERS_CONFIG', 'REPLAY_PROTECTION_DAYS', 'ROTATION_GRACE_HOURS',
     ]);
     expect(env).toMatchObject({
       LEDGER_TABLE: { Ref: 'LedgerTable' },
@@ -218,6 +228,7 @@ describe('Lambda functions', () => {
       ROTATION_GRACE_HOURS: '72',
       LEDGER_RETENTION_DAYS: '30',
       CLAIM_LEASE_SECONDS: '30',
+      REPLAY_PROTECTION_DAYS: '400',
       POWERTOOLS_SERVICE_NAME: 'verifier',
       POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
     });
@@ -255,8 +266,13 @@ describe('Lambda functions', () => {
         LEDGER_TABLE: { Ref: 'LedgerTable' },
         CLAIM_CHECK_BUCKET: { Ref: 'ClaimCheckBucket' },
         LEDGER_RETENTION_DAYS: '30',
+        // Only providers that sign no timestamp: their ledger entries are their replay protection.
+        ...(['solatis', 'generic', 'github'].includes(id) ? { REPLAY_PROTECTION_DAYS: '400' } : {}),
         POWERTOOLS_SERVICE_NAME: `processor-${id}`,
         POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
+        QUEUE_URL: { Ref: `Queue${pascalCase(id)}` },
+        DEAD_LETTER_QUEUE_URL: { Ref: `DeadLetterQueue${pascalCase(id)}` },
+        PROCESSOR_RETRY_BUDGET_SECONDS: '21600',
         NODE_OPTIONS: '--enable-source-maps',
       });
     }
@@ -331,10 +347,19 @@ describe('least-privilege IAM', () => {
       'logs:CreateLogStream', 'logs:PutLogEvents',
       's3:GetObject',
       'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
+      'sqs:SendMessage',
       'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     const sqsStatement = statements.find((s) => actionsOf(s).includes('sqs:ReceiveMessage'))!;
     expect(sqsStatement.Resource).toEqual({ 'Fn::GetAtt': ['QueueSuki', 'Arn'] });
+    // It moves failed messages to its own DLQ: send only, that queue only, the data key only through SQS.
+    const send = statements.filter((s) => actionsOf(s).includes('sqs:SendMessage'));
+    expect(send).toHaveLength(1);
+    expect(actionsOf(send[0]!)).toEqual(['sqs:SendMessage']);
+    expect(send[0]!.Resource).toEqual({ 'Fn::GetAtt': ['DeadLetterQueueSuki', 'Arn'] });
+    const generate = statements.filter((s) => actionsOf(s).includes('kms:GenerateDataKey'));
+    expect(generate.length).toBeGreaterThan(0);
+    for (const s of generate) expect(JSON.stringify(s.Condition)).toMatch(/kms:ViaService.*(dynamodb|sqs)\./);
     const ledger = statements.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'))!;
     expect(ledger.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EVT#suki#*', 'STATE#suki#*'] } });
   });
@@ -345,6 +370,64 @@ describe('least-privilege IAM', () => {
         expect(actionsOf(s).filter((a) => a === '*' || a.endsWith(':*')), id).toEqual([]);
       }
     }
+  });
+});
+
+describe('the spool sweeper', () => {
+  const sweeperId = () => logicalId(template, 'AWS::Lambda::Function', 'SpoolSweeperFunction');
+  const statements = () => roleStatements(template, logicalId(template, 'AWS::IAM::Role', 'SpoolSweeperRole'));
+  const objectsUnder = (prefix: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ClaimCheckBucket', 'Arn'] }, `/${prefix}`]] });
+
+  it('runs every minute from an EventBridge schedule, without retries, with a timeout under the minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeperId(), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [sweeperId(), 'Arn'] },
+    });
+    const sweeper = resources(template, 'AWS::Lambda::Function')[sweeperId()]!;
+    expect(sweeper.Properties!.Timeout).toBeLessThan(60);
+  });
+
+  it('knows the bucket and exactly the provider queues', () => {
+    const env = resources(template, 'AWS::Lambda::Function')[sweeperId()]!.Properties!.Environment.Variables;
+    expect(Object.keys(env).sort()).toEqual(['CLAIM_CHECK_BUCKET', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'QUEUE_URLS']);
+    expect(env.CLAIM_CHECK_BUCKET).toEqual({ Ref: 'ClaimCheckBucket' });
+    const queueRefs = JSON.stringify(env.QUEUE_URLS);
+    for (const id of PROVIDERS) expect(queueRefs).toContain(`"Queue${pascalCase(id)}"`);
+    expect(queueRefs).not.toContain('DeadLetterQueue');
+  });
+
+  it('may list, read and delete under spool/ only, send to the provider queues only, and use the key only through S3 and SQS', () => {
+    expect([...new Set(statements().flatMap(actionsOf))].sort()).toEqual([
+      'kms:Decrypt', 'kms:GenerateDataKey',
+      'logs:CreateLogStream', 'logs:PutLogEvents',
+      's3:DeleteObject', 's3:GetObject', 's3:ListBucket',
+      'sqs:SendMessage',
+      'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+    ]);
+    const list = statements().find((s) => actionsOf(s).includes('s3:ListBucket'))!;
+    expect(actionsOf(list)).toEqual(['s3:ListBucket']);
+    expect(list.Resource).toEqual({ 'Fn::GetAtt': ['ClaimCheckBucket', 'Arn'] });
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['spool/*'] } });
+    const objects = statements().find((s) => actionsOf(s).includes('s3:GetObject'))!;
+    expect(actionsOf(objects).sort()).toEqual(['s3:DeleteObject', 's3:GetObject']);
+    expect(objects.Resource).toEqual(objectsUnder('spool/*'));
+    const send = statements().find((s) => actionsOf(s).includes('sqs:SendMessage'))!;
+    expect(actionsOf(send)).toEqual(['sqs:SendMessage']);
+    expect(send.Resource).toEqual(expect.arrayContaining(PROVIDERS.map((id) => ({ 'Fn::GetAtt': [`Queue${pascalCase(id)}`, 'Arn'] }))));
+    expect(send.Resource).toHaveLength(PROVIDERS.length);
+    for (const s of statements().filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')))) {
+      expect(s.Resource).toEqual(dataKey);
+      expect(JSON.stringify(s.Condition)).toMatch(/kms:ViaService.*(s3|sqs)\./);
+    }
+  });
+
+  it('the verifier\'s PutObject covers spool/ (every object of the claim-check bucket)', () => {
+    const put = verifierStatements.find((s) => actionsOf(s).includes('s3:PutObject'))!;
+    expect(put.Resource).toEqual(objectsUnder('*'));
   });
 });
 
@@ -374,8 +457,34 @@ describe('alarms', () => {
   const alarms = () => Object.entries(resources(template, 'AWS::CloudWatch::Alarm'));
   const topic = () => ({ Ref: logicalId(template, 'AWS::SNS::Topic', 'MonitoringAlarmTopic') });
 
-  it('three stack alarms plus six per provider', () => {
-    expect(alarms()).toHaveLength(3 + 6 * PROVIDERS.length);
+  it('five stack alarms plus eight per provider', () => {
+    expect(alarms()).toHaveLength(5 + 8 * PROVIDERS.length);
+  });
+
+  it('alarms when a spooled message waits more than 300 s, and when the sweeper keeps failing', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'WebhookReceiver', MetricName: 'SpoolOldestAgeSeconds', Statistic: 'Maximum', Period: 300,
+      Threshold: 300, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('Runbook: docs/runbook.md#spool$'),
+    });
+    const age = alarms().find(([, a]) => a.Properties!.MetricName === 'SpoolOldestAgeSeconds')![1];
+    expect(age.Properties!.Dimensions).toBeUndefined();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(template, 'AWS::Lambda::Function', 'SpoolSweeperFunction') } }],
+      Statistic: 'Sum', Period: 300, Threshold: 0, EvaluationPeriods: 2, AlarmDescription: Match.stringLikeRegexp('Runbook: docs/runbook.md#spool$'),
+    });
+  });
+
+  it('alarms per provider on the verifier\'s UnrecognizedEvent and LedgerBypass, any in 5 minutes', () => {
+    for (const metricName of ['UnrecognizedEvent', 'LedgerBypass']) {
+      for (const id of PROVIDERS) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'WebhookReceiver', MetricName: metricName, Dimensions: [{ Name: 'provider', Value: id }],
+          Statistic: 'Sum', Period: 300, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold',
+          AlarmDescription: Match.stringLikeRegexp(`Runbook: docs/runbook.md#${metricName === 'LedgerBypass' ? 'ledger-bypass' : 'unrecognized-event'}$`),
+        });
+      }
+    }
   });
 
   it('every alarm notifies the topic when it fires and when it recovers', () => {

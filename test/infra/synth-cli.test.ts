@@ -48,7 +48,7 @@ describe('cdk synth', () => {
 
   it('bundles each handler as minified ESM with source maps: index.mjs plus lazily imported chunks', () => {
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.') && statSync(join(outdir, d)).isDirectory());
-    expect(assets).toHaveLength(2); // the verifier and the processor shared by every provider
+    expect(assets).toHaveLength(3); // the verifier, the processor shared by every provider, the spool sweeper
     for (const asset of assets) {
       const files = readdirSync(join(outdir, asset), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mjs'));
       expect(files).toContain('index.mjs');
@@ -85,6 +85,8 @@ describe('cdk synth', () => {
       ...process.env,
       PROVIDERS_CONFIG: JSON.stringify({ sully: { secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s', queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q' } }),
       LEDGER_TABLE: 'ledger', CLAIM_CHECK_BUCKET: 'bucket', PROVIDER_ID: 'sully', AWS_REGION: 'us-east-1',
+      QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q', DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
+      QUEUE_URLS: JSON.stringify(['https://sqs.us-east-1.amazonaws.com/123456789012/q']),
       POWERTOOLS_SERVICE_NAME: 'smoke', POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
     };
     for (const asset of assets) {

@@ -72,7 +72,8 @@ describe('ops dlq list and redrive (local stack)', () => {
     expect(row).toContain(DRILL);
     expect(row).toContain(poisoned.dedupeKey);
     expect(row).toContain(`failed, ${MAX_RECEIVE_COUNT} attempts`);
-    expect(row).toMatch(/error: FailureDrillError: event type is listed in PROCESSOR_FAIL_EVENT_TYPES/);
+    // The processor's own reason, from the attributes it added when it moved the message.
+    expect(row).toMatch(/transient: retry budget of 1 s spent .*FailureDrillError: event type is listed in PROCESSOR_FAIL_EVENT_TYPES/);
     expect(listed.stderr).toContain(`1 message in the dead-letter queue of ${PROVIDER} (the local stack, approximate)`);
     expect(listed.stdout + listed.stderr).not.toContain(marker);
     expect(listed.stdout + listed.stderr).not.toContain('Synthetic');
@@ -89,7 +90,8 @@ describe('ops dlq list and redrive (local stack)', () => {
     expect(data.approximateCount).toBe(1);
     expect(data.messages).toHaveLength(1);
     const [message] = data.messages;
-    expect(message).toMatchObject({ eventType: DRILL, dedupeKey: poisoned.dedupeKey, ledger: { status: 'failed', attempts: MAX_RECEIVE_COUNT, claimChecked: false } });
+    expect(message).toMatchObject({ eventType: DRILL, dedupeKey: poisoned.dedupeKey, failureClass: 'transient', ledger: { status: 'failed', attempts: MAX_RECEIVE_COUNT, claimChecked: false } });
+    expect(message!['failureReason']).toMatch(/^retry budget of 1 s spent .*FailureDrillError/);
     expect(message!['messageId']).toMatch(/^[0-9a-f-]{36}$/);
     expect(message!['receiveCount']).toBeGreaterThanOrEqual(1);
     expect(Date.parse(message!['firstFailureAt'])).toBeGreaterThan(Date.parse(message!['ledger'].receivedAt) - 1);

@@ -99,6 +99,8 @@ export async function startOncallStack(options: { prefix: string; env?: Record<s
       WEBHOOK_SECRETS_FILE: secretsFile,
       LOCAL_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
       LOCAL_VISIBILITY_TIMEOUT_SECONDS: '1',
+      // A drilled (transient) failure is retried once, 1 s later, then moved to the DLQ by the processor.
+      LOCAL_RETRY_BUDGET_SECONDS: '1',
       LOCAL_VERIFIER_CONCURRENCY: '1',
       ...options.env,
     },

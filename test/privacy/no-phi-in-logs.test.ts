@@ -3,8 +3,9 @@
  * accepted and processed, duplicate, in flight (409), same dedupe key with another body, bad signature,
  * stale timestamp, unusable body (400), too large (413), claim check through S3 and back, processor failure
  * (the failure drill) to the DLQ and redriven to fail again, processor failures from DynamoDB errors to the
- * DLQ and redriven to success after recovery, and the verifier's failure answers: ledger down, queue down,
- * claim-check bucket down, Secrets Manager failing (503) and a crash at SendMessage (500). Then no line of
+ * DLQ and redriven to success after recovery, and the verifier's failure answers: ledger down (202 unclaimed),
+ * queue down (202 spooled, swept into the queue once it is back), claim-check bucket down, Secrets Manager
+ * failing (503) and a crash at SendMessage (500). Then no line of
  * any component (the runner's stdout and stderr, every file in <state dir>/logs/: verifier, processors,
  * moto_server when present) may contain a marker, a signature or a secret. The markers are shown to have
  * been in the pipeline (a DLQ message body carries one), so the check is not vacuous.
@@ -47,7 +48,7 @@ describe(`no patient data in any log (${HAS_MOTO ? 'with moto_server' : 'stand-i
   beforeAll(async () => {
     stack = await FaultStack.start({
       moto: HAS_MOTO,
-      env: { PROCESSOR_FAIL_EVENT_TYPES: DRILL, LOCAL_MAX_RECEIVE_COUNT: '2', LOCAL_VISIBILITY_TIMEOUT_SECONDS: '1', LOCAL_VERIFIER_CONCURRENCY: '8' },
+      env: { PROCESSOR_FAIL_EVENT_TYPES: DRILL, LOCAL_MAX_RECEIVE_COUNT: '2', LOCAL_VISIBILITY_TIMEOUT_SECONDS: '1', LOCAL_RETRY_BUDGET_SECONDS: '1', LOCAL_VERIFIER_CONCURRENCY: '8' },
     });
     for (const pair of Object.values(stack.secrets)) secretsAndSignatures.push(pair.current, ...(pair.previous ? [pair.previous] : []));
   }, 60_000);
@@ -88,7 +89,8 @@ describe(`no patient data in any log (${HAS_MOTO ? 'with moto_server' : 'stand-i
     const notJson = Buffer.from(`not json ${marker()}`);
     const headers: Record<string, string> = { ...signRequest(findProvider('stripe')!, stack.secrets['stripe']!.current, notJson), 'content-type': 'text/plain' };
     secretsAndSignatures.push(headers['stripe-signature']!);
-    expect((await stack.client.send({ path: '/webhooks/stripe', headers, body: notJson })).status).toBe(400);
+    // Signed, so accepted whatever its shape; the processor sets it aside in the DLQ with the reason.
+    expect((await stack.client.send({ path: '/webhooks/stripe', headers, body: notJson })).status).toBe(202);
     const large = Buffer.from(`${marker()}${' '.repeat(app.maxBodyBytes)}`);
     expect((await post(make('solatis', { body: large }))).status).toBe(413);
   });
@@ -112,7 +114,10 @@ describe(`no patient data in any log (${HAS_MOTO ? 'with moto_server' : 'stand-i
     } finally {
       sqs.destroy();
     }
-    expect(await stack.redrive()).toBe(1);
+    // Every DLQ is redriven: the drill, and the signed but unreadable stripe body set aside above.
+    const deadLettered = Object.values((await stack.depths()).deadLettered).reduce((a, b) => a + b, 0);
+    expect(deadLettered).toBe(2);
+    expect(await stack.redrive()).toBe(deadLettered);
     await eventually('drill dead-lettered again', async () => {
       const { queued, deadLettered } = await stack.depths();
       return queued === 0 && deadLettered['suki'] === 1 ? true : undefined;
@@ -133,16 +138,23 @@ describe(`no patient data in any log (${HAS_MOTO ? 'with moto_server' : 'stand-i
     for (const request of requests) await processed(request);
   });
 
-  it('the verifier\'s failure answers: ledger down (202 unclaimed); queue, bucket, secrets down (503); a crash at SendMessage (500)', async () => {
+  it('the verifier\'s failure answers: ledger down (202 unclaimed); queue down (202 spooled); bucket, secrets down (503); a crash at SendMessage (500)', async () => {
     await stack.faults({ dynamodb: { mode: 'down', scope: 'verifier' } });
     const bypassed = make('sully');
     expect((await post(bypassed)).status).toBe(202);
     await stack.faults({ reset: true });
     await processed(bypassed);
+    // The queue down too: spooled (unclaimed), then swept into the queue once SQS answers again.
     await stack.faults({ dynamodb: { mode: 'down', scope: 'verifier' }, sqs: { mode: 'error', scope: 'verifier' } });
-    expect((await post(make('sully'))).status).toBe(503);
+    const spooledUnclaimed = make('sully');
+    expect((await post(spooledUnclaimed)).status).toBe(202);
     await stack.faults({ reset: true, sqs: { mode: 'error', scope: 'verifier' } });
-    expect((await post(make('solatis'))).status).toBe(503);
+    const spooled = make('solatis');
+    expect((await post(spooled)).status).toBe(202);
+    expect((await stack.ledger()).get(eventId('solatis', spooled.dedupeKey))?.status).toBe('spooled');
+    await stack.faults({ reset: true });
+    await processed(spooledUnclaimed);
+    await processed(spooled);
     await stack.faults({ reset: true, s3: { mode: 'down', scope: 'verifier' } });
     expect((await post(make('stripe', { eventType: 'invoice.paid', padBytes: 300_000 }))).status).toBe(503);
     await stack.faults({ reset: true, secretsmanager: { mode: 'error', scope: 'verifier' }, recycle: 'verifier' });

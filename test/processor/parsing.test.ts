@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { assertBodyDigest, parseJsonBody, resolveBody } from '../../lambdas/processor/body.ts';
-import { MissingFieldError, ProcessingError, safeErrorSummary } from '../../lambdas/processor/errors.ts';
+import { MissingFieldError, ProcessingError, safeErrorSummary, UnusableBodyError } from '../../lambdas/processor/errors.ts';
 import { timeFromFields, toEpochMillis } from '../../lambdas/processor/event-time.ts';
 import { actionOf, optionalToken, readPath, requireId } from '../../lambdas/processor/fields.ts';
 import { envelopeFor } from './support/lambda.ts';
@@ -89,7 +89,7 @@ describe('body', () => {
 
   it('parses JSON objects and fails without quoting the body', () => {
     expect(parseJsonBody(Buffer.from('{"a":1}'))).toEqual({ a: 1 });
-    expect(() => parseJsonBody(Buffer.from('{"note": Jane Roe}'))).toThrow(new ProcessingError('body is not valid JSON'));
+    expect(() => parseJsonBody(Buffer.from('{"note": Jane Roe}'))).toThrow(new UnusableBodyError('body is not valid JSON'));
     expect(() => parseJsonBody(Buffer.from('[1]'))).toThrow('body is not a JSON object');
     expect(parseJsonBody(Buffer.from('payload=%7B%22a%22%3A1%7D'), (text) => new URLSearchParams(text).get('payload')!)).toEqual({ a: 1 });
   });

@@ -124,6 +124,29 @@ describe('sully processor', () => {
     expect(state?.['dedupeKey']?.S).toBe(envelope.dedupeKey);
   });
 
+  it('an event enqueued unclaimed (LedgerBypass) creates its entry when processed, and a second copy is a duplicate', async () => {
+    const capture = startCapture();
+    const noteId = `n-${uid()}`;
+    // No seeded entry: the verifier could not reach the ledger and enqueued the event without a claim.
+    const envelope: Envelope = {
+      ...envelopeFor({ provider: 'sully', eventType: 'note_generation.succeeded', dedupeKey: `note_generation.succeeded:${noteId}`,
+        body: JSON.stringify({ type: 'note_generation.succeeded', created_at: iso(Date.now()), data: { id: noteId, note: PHI_MARKER } }) }),
+      unclaimed: true,
+    };
+    expect(await ledgerEntry(dynamo.client, TABLE, 'sully', envelope.dedupeKey)).toBeUndefined();
+
+    const first = await handler(sqsEvent(recordFor(envelope)), lambdaContext());
+    const second = await handler(sqsEvent(recordFor(envelope)), lambdaContext());
+
+    for (const response of [first, second]) expect(response.batchItemFailures).toEqual([]);
+    const entry = await ledgerEntry(dynamo.client, TABLE, 'sully', envelope.dedupeKey);
+    expect(entry).toMatchObject({
+      status: { S: 'processed' }, provider: { S: 'sully' }, eventType: { S: 'note_generation.succeeded' },
+      bodySha256: { S: envelope.bodySha256 }, receivedAt: { S: envelope.receivedAt },
+    });
+    expect(capture.metricCounts()).toMatchObject({ Processed: 1, DuplicateDelivery: 1 });
+  });
+
   it('keeps the newer state when an older event arrives late, and counts the stale one', async () => {
     // Prepare
     const capture = startCapture();
@@ -259,7 +282,7 @@ describe('sully processor', () => {
     await expect(run).rejects.toThrow(/All records failed/);
     const entry = await ledgerEntry(dynamo.client, TABLE, 'sully', envelope.dedupeKey);
     expect(entry?.['status']?.S).toBe('failed');
-    expect(entry?.['lastError']?.S).toBe('ProcessingError: body is not valid JSON');
+    expect(entry?.['lastError']?.S).toBe('UnusableBodyError: body is not valid JSON');
     expect(capture.lines().join('\n')).not.toContain(PHI_MARKER);
   });
 
@@ -348,6 +371,22 @@ describe('suki processor', () => {
     expect(state?.['details']?.M?.['encounterId']?.S).toBe('enc-1');
     expect(state?.['links']?.M?.['contents']?.L?.[0]?.M?.['href']?.S).toBe(`/sessions/${sessionId}/content`);
     expect(state?.['links']?.M?.['transcripts']?.L?.[0]?.M?.['method']?.S).toBe('GET');
+  });
+});
+
+describe('an entry created by the processor of a provider without a signed timestamp', () => {
+  it('lives for REPLAY_PROTECTION_DAYS, as the verifier\'s claim would have', async () => {
+    const handler = await loadProcessorHandler(processorEnv({ provider: 'solatis', table: TABLE, dynamodbEndpoint: dynamo.endpoint, replayProtectionDays: 400 }));
+    startCapture();
+    const envelope: Envelope = {
+      ...envelopeFor({ provider: 'solatis', eventType: 'ping.test', dedupeKey: `evt_${uid()}`, body: JSON.stringify({ id: 'x', event: 'ping.test' }) }),
+      unclaimed: true,
+    };
+    const before = Math.floor(Date.now() / 1000);
+    expect((await handler(sqsEvent(recordFor(envelope)), lambdaContext())).batchItemFailures).toEqual([]);
+    const entry = await ledgerEntry(dynamo.client, TABLE, 'solatis', envelope.dedupeKey);
+    expect(entry?.['status']?.S).toBe('processed');
+    expect(Number(entry?.['expiresAt']?.N)).toBeGreaterThanOrEqual(before + 400 * 86_400);
   });
 });
 

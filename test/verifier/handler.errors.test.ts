@@ -1,6 +1,7 @@
 /**
  * The handler's failure paths, with every AWS client mocked (aws-sdk-client-mock): whatever fails, the
- * answer is never a crash, never a 2xx before SendMessage succeeded, and a failed enqueue gives the claim back.
+ * answer is never a crash, never a 2xx before the message is durable (sent, or spooled to S3 when SendMessage
+ * fails), and a failed enqueue whose spool write fails too gives the claim back.
  */
 import {
   ConditionalCheckFailedException,
@@ -87,9 +88,42 @@ beforeEach(() => {
 });
 
 describe('enqueue failures', () => {
-  it('SendMessage fails: 503, EnqueueFailure, and the claim is released with its own token', async () => {
+  it('SendMessage fails: the message is spooled to S3 as it would have been sent, the entry marked spooled, 202', async () => {
+    sqs.on(SendMessageCommand).rejects(Object.assign(new Error(ECHOED), { name: 'ServiceUnavailable' }));
+
+    const answer = await invoke(sully());
+
+    expect(answer).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    const send = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
+    const puts = s3.commandCalls(PutObjectCommand);
+    expect(puts).toHaveLength(1);
+    const put = puts[0]!.args[0].input;
+    expect(put.Key).toMatch(/^spool\/sully\/\d{4}-\d\d-\d\dT[\d:.]+Z-[0-9a-f]{64}\.json$/);
+    expect(JSON.parse(String(put.Body))).toEqual({ v: 1, queueUrl: send.QueueUrl, body: send.MessageBody, attributes: send.MessageAttributes });
+    const claim = ddb.commandCalls(PutItemCommand)[0]!.args[0].input;
+    expect(ddb.commandCalls(DeleteItemCommand)).toHaveLength(0);
+    const mark = ddb.commandCalls(UpdateItemCommand);
+    expect(mark).toHaveLength(1);
+    expect(mark[0]!.args[0].input.ConditionExpression).toBe('claimToken = :token AND #status = :received');
+    expect(mark[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({ ':token': claim.Item!.claimToken, ':spooled': { S: 'spooled' }, ':spoolKey': { S: put.Key } });
+    expect(metricTotals(answer.lines, 'sully')).toMatchObject({ EnqueueFailure: 1, Spooled: 1, Accepted: 1 });
+  });
+
+  it('SendMessage fails and marking the entry spooled fails: 200 accepted (the spooled message is durable)', async () => {
+    sqs.on(SendMessageCommand).rejects(new Error('queue down'));
+    ddb.on(UpdateItemCommand).rejects(awsError(ProvisionedThroughputExceededException));
+
+    const answer = await invoke(sully());
+
+    expect(answer).toMatchObject({ status: 200, body: { status: 'accepted' } });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(DeleteItemCommand)).toHaveLength(0);
+  });
+
+  it('SendMessage and the spool write fail: 503, EnqueueFailure, and the claim is released with its own token', async () => {
     // Prepare
     sqs.on(SendMessageCommand).rejects(Object.assign(new Error(ECHOED), { name: 'ServiceUnavailable' }));
+    s3.on(PutObjectCommand).rejects(Object.assign(new Error(ECHOED), { name: 'ServiceUnavailable' }));
 
     // Act
     const answer = await invoke(sully());
@@ -105,10 +139,12 @@ describe('enqueue failures', () => {
     expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(0);
     expect(metricTotals(answer.lines, 'sully')).toMatchObject({ EnqueueFailure: 1 });
     expect(metricTotals(answer.lines, 'sully')).not.toHaveProperty('Accepted');
+    expect(metricTotals(answer.lines, 'sully')).not.toHaveProperty('Spooled');
   });
 
-  it('SendMessage and the release both fail: still 503 (the lease expires on its own)', async () => {
+  it('SendMessage, the spool write and the release all fail: still 503 (the lease expires on its own)', async () => {
     sqs.on(SendMessageCommand).rejects(new Error('queue down'));
+    s3.on(PutObjectCommand).rejects(new Error('s3 down'));
     ddb.on(DeleteItemCommand).rejects(awsError(ProvisionedThroughputExceededException));
 
     const answer = await invoke(sully());
@@ -127,8 +163,12 @@ describe('enqueue failures', () => {
     expect(ddb.commandCalls(DeleteItemCommand)).toHaveLength(1);
   });
 
-  it('SendMessage answers without a MessageId: 503, not a 2xx', async () => {
+  it('SendMessage answers without a MessageId: spooled (202), or 503 when the spool fails too, never a bare 2xx', async () => {
     sqs.on(SendMessageCommand).resolves({});
+    expect((await invoke(sully())).status).toBe(202);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+
+    s3.on(PutObjectCommand).rejects(new Error('s3 down'));
     const answer = await invoke(sully());
     expect(answer.status).toBe(503);
     expect(ddb.commandCalls(DeleteItemCommand)).toHaveLength(1);
@@ -151,9 +191,23 @@ describe('ledger failures', () => {
     expect(metricTotals(answer.lines, 'sully')).toMatchObject({ LedgerBypass: 1, Accepted: 1 });
   });
 
-  it('the claim is throttled and SendMessage fails: 503', async () => {
+  it('the claim is throttled and SendMessage fails: spooled unclaimed, 202', async () => {
     ddb.on(PutItemCommand).rejects(awsError(ProvisionedThroughputExceededException));
     sqs.on(SendMessageCommand).rejects(new Error('queue down'));
+
+    const answer = await invoke(sully());
+
+    expect(answer).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    const put = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect(JSON.parse(JSON.parse(String(put.Body)).body)).toMatchObject({ unclaimed: true });
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    expect(metricTotals(answer.lines, 'sully')).toMatchObject({ LedgerBypass: 1, Spooled: 1, Accepted: 1 });
+  });
+
+  it('the claim is throttled, SendMessage and the spool write fail: 503', async () => {
+    ddb.on(PutItemCommand).rejects(awsError(ProvisionedThroughputExceededException));
+    sqs.on(SendMessageCommand).rejects(new Error('queue down'));
+    s3.on(PutObjectCommand).rejects(new Error('s3 down'));
 
     const answer = await invoke(sully());
 

@@ -2,12 +2,13 @@
  * Two edges of the ledger, with the real SDK clients against local stand-ins (dynalite, local-aws-sqs):
  * - LedgerBypass: DynamoDB unreachable (a closed port, so every call fails for real) must not cost a sender
  *   that never retries its event: the event is enqueued unclaimed and answered 202; only with the queue
- *   unreachable too is the answer 503.
+ *   and the spool (S3) unreachable too is the answer 503.
  * - Replay horizon: a provider that signs no timestamp (Solatis) is protected from a replayed delivery only by
  *   its ledger entry, so the entry must outlive the ledger's retention. DynamoDB's TTL sweep is simulated
  *   (dynalite has none): every item whose `expiresAt` has passed at the replay's time is deleted first.
  */
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { parseEnvelope } from '../../lambdas/shared/envelope.ts';
 import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
 import { Enqueuer } from '../../lambdas/verifier/enqueue.ts';
 import { Ledger } from '../../lambdas/verifier/ledger.ts';
+import { putSpooled } from '../../lambdas/verifier/claim-check-store.ts';
 import { createReceiver } from '../../lambdas/verifier/receive.ts';
 import { SecretCache } from '../../lambdas/verifier/secret-cache.ts';
 import { apiEvent } from './support/requests.ts';
@@ -51,7 +53,7 @@ interface Recorded {
 }
 
 /** A receiver for sully and solatis on the given endpoints, with its clock, metrics and log lines exposed. */
-function receiver(endpoints: { dynamodb: string; sqs: string }, clock: { now: number }) {
+function receiver(endpoints: { dynamodb: string; sqs: string; s3?: string }, clock: { now: number }) {
   const recorded: Recorded = { metrics: {}, lines: [] };
   const client = { ...adminClientConfig('x'), ...clientConfig, maxAttempts: 1 };
   const route = (id: string) => ({ provider: findProvider(id)!, secretArn: `arn:${id}`, queueUrl });
@@ -67,6 +69,8 @@ function receiver(endpoints: { dynamodb: string; sqs: string }, clock: { now: nu
     }),
     ledger: new Ledger(new DynamoDBClient({ ...client, endpoint: endpoints.dynamodb }), TABLE, 30, 30_000),
     enqueuer: new Enqueuer(new SQSClient({ ...client, endpoint: endpoints.sqs }), async () => {}, 'bucket', 245_760),
+    // The spool (S3) is unreachable unless a test says otherwise: test/verifier/spool.integration.test.ts covers it.
+    spool: (key, spooled) => putSpooled(new S3Client({ ...client, endpoint: endpoints.s3 ?? NOWHERE, forcePathStyle: true }), 'bucket', key, spooled),
     metrics: { addMetric: (name: string, _unit: unknown, value: number) => { recorded.metrics[name] = (recorded.metrics[name] ?? 0) + value; }, addDimension: () => {} } as never,
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
     now: () => clock.now,
@@ -130,7 +134,7 @@ describe('LedgerBypass: the ledger unreachable', () => {
     expect(message!.unclaimed).toBeUndefined();
   });
 
-  it('answers 503 only when the queue is unreachable too', async () => {
+  it('answers 503 only when the queue and the spool are unreachable too', async () => {
     const clock = { now: Date.now() };
     const { receive, recorded } = receiver({ dynamodb: NOWHERE, sqs: NOWHERE }, clock);
     const answer = await receive(sullyDelivery(clock.now));

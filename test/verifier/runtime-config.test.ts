@@ -83,7 +83,9 @@ describe('readProcessorConfig', () => {
       ledgerTable: 't',
       claimCheckBucket: 'b',
       ledgerRetentionDays: 30,
+      ledgerEntryDays: 30,
     });
+    expect(readProcessorConfig({ PROVIDER_ID: 'solatis', LEDGER_TABLE: 't', CLAIM_CHECK_BUCKET: 'b', REPLAY_PROTECTION_DAYS: '400' }).ledgerEntryDays).toBe(400);
     expect(() => readProcessorConfig({ LEDGER_TABLE: 't', CLAIM_CHECK_BUCKET: 'b' })).toThrow(/PROVIDER_ID is required/);
   });
 });

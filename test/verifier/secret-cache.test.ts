@@ -10,7 +10,7 @@ import type { Provider } from '../../lambdas/domain/provider.ts';
 import type { ProviderRoute } from '../../lambdas/shared/runtime-config.ts';
 import { authenticate } from '../../lambdas/verifier/authenticate.ts';
 import { SecretCache, SecretUnavailableError, type SecretVersion, type VersionStage } from '../../lambdas/verifier/secret-cache.ts';
-import { signPairs } from './support/signers.ts';
+import { signPairs, signStandardWebhooks } from './support/signers.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -172,9 +172,41 @@ describe('the previous secret and its grace window', () => {
 });
 
 describe('an unusable current secret', () => {
-  it('is SecretUnavailableError when AWSCURRENT does not exist', async () => {
+  it('is SecretUnavailableError when AWSCURRENT does not exist, asked again on every request (not cached)', async () => {
     store.current = undefined;
     await expect(cache.keysFor(sully, SECRET_ARN)).rejects.toBeInstanceOf(SecretUnavailableError);
+    await expect(cache.keysFor(sully, SECRET_ARN)).rejects.toBeInstanceOf(SecretUnavailableError);
+    expect(store.fetches).toHaveLength(4);
+  });
+
+  it('is remembered when the value cannot be a key: no Secrets Manager call per request, re-read after 30 s', async () => {
+    // Prepare: CloudFormation's default placeholder for a whsec-base64 provider (punctuation: not base64)
+    const sw = provider('standard-webhooks');
+    store = new FakeSecretsManager('Yq3$k!Lw9#pZ2^tR8&vN5*xB1(cM4)hJ', T0 - HOUR);
+    cache = newCache();
+
+    // Act
+    const first = cache.keysFor(sw, 'arn:sw');
+    await expect(first).rejects.toThrow(new SecretUnavailableError('standard-webhooks current secret must be whsec_ followed by base64'));
+    clock = T0 + 29_999;
+    await expect(cache.keysFor(sw, 'arn:sw')).rejects.toBeInstanceOf(SecretUnavailableError);
+    const fetchesWhileRemembered = store.fetches.length;
+    store.current = { value: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', createdAt: new Date(T0) }; // ops secret set
+    clock = T0 + 30_000;
+    const fixed = await cache.keysFor(sw, 'arn:sw');
+
+    // Assess
+    expect(fetchesWhileRemembered).toBe(2);
+    expect(fixed.keys.current).toBeDefined();
+    expect(store.fetches).toHaveLength(4);
+  });
+
+  it('remembers an empty value like any other unusable one', async () => {
+    store.current = { value: '', createdAt: new Date(T0) };
+    await expect(cache.keysFor(sully, SECRET_ARN)).rejects.toThrow(/sully current secret is empty/);
+    clock = T0 + 10_000;
+    await expect(cache.keysFor(sully, SECRET_ARN)).rejects.toThrow(/sully current secret is empty/);
+    expect(store.fetches).toHaveLength(2);
   });
 
   it('is SecretUnavailableError when the value is empty', async () => {
@@ -214,6 +246,23 @@ describe('early refresh after a signature mismatch', () => {
     await cache.refreshAfterMismatch(sully, SECRET_ARN);
     const github = await cache.refreshAfterMismatch(provider('github'), 'arn:github');
     expect(github).toBeDefined();
+  });
+
+  it('does not fetch again the keys the same request has just fetched; that fetch counts as the refresh', async () => {
+    // Act: a cold cache, a mismatch (authenticate passes the keys it got)
+    const keys = await cache.keysFor(sully, SECRET_ARN);
+    const right = await cache.refreshAfterMismatch(sully, SECRET_ARN, keys);
+    clock = T0 + 29_999;
+    const tooSoon = await cache.refreshAfterMismatch(sully, SECRET_ARN, await cache.keysFor(sully, SECRET_ARN));
+    clock = T0 + 30_000;
+    const again = await cache.refreshAfterMismatch(sully, SECRET_ARN, await cache.keysFor(sully, SECRET_ARN));
+
+    // Assess
+    expect(keys.fetched).toBe(true);
+    expect(right).toBeUndefined();
+    expect(tooSoon).toBeUndefined();
+    expect(again).toBeDefined();
+    expect(store.fetches).toHaveLength(4);
   });
 
   it('refreshes the cached entry too (its 5 minutes restart)', async () => {
@@ -269,6 +318,33 @@ describe('authenticate: rotation takes effect at once', () => {
 
     expect(withOld).toMatchObject({ verdict: { ok: false, code: 'signature_mismatch' }, previousAfterGrace: true });
     expect(wrong).toMatchObject({ verdict: { ok: false }, previousAfterGrace: false });
+  });
+
+  it('a secret still on a placeholder of the right form: 401, and no Secrets Manager call after the first request', async () => {
+    // Prepare: the stack's placeholder form for whsec-base64 (letters and digits, 48 long); the sender signs with its own secret
+    const sw = provider('standard-webhooks');
+    store = new FakeSecretsManager('q8Lr2TzV0bWc5NxK7hYd3PmS9fGj4AaE1uCe6RtQ0iZo2WnX', T0 - HOUR);
+    cache = newCache();
+    const swRoute: ProviderRoute = { provider: sw, secretArn: 'arn:sw', queueUrl: 'https://sqs.example/sw' };
+    const deliver = () => {
+      const swBody = JSON.stringify({ type: 'patient.note.signed', data: { id: 'n1' } });
+      const ts = Math.floor(clock / 1000);
+      const headers = signStandardWebhooks('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', swBody, ts, 'msg_1');
+      return authenticate(swRoute, headers, Buffer.from(swBody), clock / 1000, cache);
+    };
+
+    // Act
+    const first = await deliver();
+    const fetchesAfterFirst = store.fetches.length;
+    clock = T0 + 10_000;
+    const second = await deliver();
+    clock = T0 + 20_000;
+    const third = await deliver();
+
+    // Assess
+    for (const answer of [first, second, third]) expect(answer.verdict).toMatchObject({ ok: false, code: 'signature_mismatch' });
+    expect(fetchesAfterFirst).toBe(2);
+    expect(store.fetches).toHaveLength(2);
   });
 
   it('does not refresh for failures other than a mismatch (a stale timestamp)', async () => {

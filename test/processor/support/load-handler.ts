@@ -21,13 +21,26 @@ export function processorEnv(options: {
   s3Endpoint?: string;
   bucket?: string;
   failEventTypes?: string;
+  /** SQS for the backoff and the DLQ moves; without it, a closed port (those calls fail, as SQS being down would). */
+  sqsEndpoint?: string;
+  queueUrl?: string;
+  deadLetterQueueUrl?: string;
+  retryBudgetSeconds?: number;
+  /** REPLAY_PROTECTION_DAYS, as the stack sets it for providers that sign no timestamp. */
+  replayProtectionDays?: number;
 }): Record<string, string | undefined> {
+  const sqs = options.sqsEndpoint ?? 'http://127.0.0.1:9';
   return {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamodbEndpoint,
     AWS_ENDPOINT_URL_S3: options.s3Endpoint,
+    AWS_ENDPOINT_URL_SQS: sqs,
+    QUEUE_URL: options.queueUrl ?? `${sqs}/123456789012/processor-test`,
+    DEAD_LETTER_QUEUE_URL: options.deadLetterQueueUrl ?? `${sqs}/123456789012/processor-test-dlq`,
+    PROCESSOR_RETRY_BUDGET_SECONDS: options.retryBudgetSeconds !== undefined ? String(options.retryBudgetSeconds) : undefined,
+    REPLAY_PROTECTION_DAYS: options.replayProtectionDays !== undefined ? String(options.replayProtectionDays) : undefined,
     PROVIDER_ID: options.provider,
     LEDGER_TABLE: options.table,
     CLAIM_CHECK_BUCKET: options.bucket ?? 'claim-check-test',
