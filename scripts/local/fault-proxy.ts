@@ -124,11 +124,19 @@ export interface OperationStats {
   faulted: number;
 }
 
-/** A SendMessage the stand-in accepted (HTTP 200 from it): the message is durable from `at` on. */
+/**
+ * A SendMessage the stand-in accepted (HTTP 200 from it), or a spool object S3 stored (the verifier's
+ * fallback when SendMessage fails): the message is durable from `at` on.
+ */
 export interface EnqueuedRecord {
   readonly scope: Scope;
   readonly provider: string;
+  /** The message's dedupe key; empty for a spool object, whose key names only its SHA-256. */
   readonly dedupeKey: string;
+  /** `spool`: a PutObject of `spool/<provider>/<time>-<sha256 of the dedupe key>.json`. @default queue */
+  readonly via?: 'queue' | 'spool';
+  /** For a spool object: the SHA-256 (hex) of the dedupe key, from its object key. */
+  readonly dedupeKeySha256?: string;
   readonly messageId: string;
   /** Epoch ms the stand-in answered. */
   readonly at: number;
@@ -160,6 +168,13 @@ function sendMessageIds(body: Buffer): { provider: string; dedupeKey: string } |
   } catch {
     return undefined;
   }
+}
+
+/** Provider and dedupe-key hash of a spool object's path (`/<bucket>/spool/<provider>/<time>-<sha256>.json`). */
+function spoolObjectIds(url: string | undefined): { provider: string; dedupeKeySha256: string; key: string } | undefined {
+  const path = decodeURIComponent((url ?? '').split('?')[0]!);
+  const match = /^\/[^/]+\/(spool\/([^/]+)\/[^/]*-([0-9a-f]{64})\.json)$/.exec(path);
+  return match ? { key: match[1]!, provider: match[2]!, dedupeKeySha256: match[3]! } : undefined;
 }
 
 function messageIdOf(body: Buffer): string {
@@ -270,6 +285,15 @@ export class FaultProxy {
     if (answer.status === 200 && operation === 'SendMessage' && this.service === 'sqs') {
       const ids = sendMessageIds(body);
       if (ids) this.hooks.onEnqueued({ scope: this.scope, ...ids, messageId: messageIdOf(answer.body), at, answered: !callerGone });
+    }
+    if (answer.status === 200 && operation === 'PutObject' && this.service === 's3') {
+      const spooled = spoolObjectIds(req.url);
+      if (spooled) {
+        this.hooks.onEnqueued({
+          scope: this.scope, provider: spooled.provider, dedupeKey: '', via: 'spool', dedupeKeySha256: spooled.dedupeKeySha256,
+          messageId: spooled.key, at, answered: !callerGone,
+        });
+      }
     }
     if (callerGone) return;
     res.writeHead(answer.status, answer.headers);

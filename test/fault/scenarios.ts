@@ -31,6 +31,8 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     events: EVENTS,
     concurrency: 16,
     stack: { env: { ...QUEUES, LOCAL_VERIFIER_CONCURRENCY: '8' } },
+    // SendMessage refused: the verifier spools the message to S3 (202) and the sweeper sends it once SQS is back.
+    everyEventAccepted: true,
     phases: [
       { atEvent: at(0.2), label: 'sqs down', faults: { sqs: 'down' } },
       { atEvent: at(0.6), label: 'sqs up', faults: { reset: true } },

@@ -13,6 +13,7 @@
  * apart: lost when nothing was enqueued, or processed anyway (at most once) when the enqueue happened
  * before the failure answer. A retrying sender that never got a 2xx after recovery is a violation.
  */
+import { createHash } from 'node:crypto';
 import { signedRequest, type SignedRequest } from '../../e2e/support/webhooks.ts';
 import { Limiter, sleep, type Reply } from './http.ts';
 import { isSuccess, policyFor, RETRY_DELAYS_MS, type SenderPolicy } from './senders.ts';
@@ -61,7 +62,7 @@ export interface ScenarioReport {
     readonly noRetrySenderProcessedAnyway: number;
     readonly byProvider: Record<string, number>;
   };
-  readonly enqueues: { readonly sendMessageOk: number; readonly eventsEnqueuedMoreThanOnce: number; readonly answeredAfterCallerGone: number };
+  readonly enqueues: { readonly sendMessageOk: number; readonly spooled: number; readonly eventsEnqueuedMoreThanOnce: number; readonly answeredAfterCallerGone: number };
   readonly duplicateDeliveriesAbsorbed: number;
   readonly processingFailuresLogged: number;
   readonly deadLetteredAndRedriven: number;
@@ -134,10 +135,15 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioReport> {
 async function report(spec: ScenarioSpec, stack: FaultStack, runs: readonly EventRun[], redriven: number, durationMs: number): Promise<ScenarioReport> {
   const [enqueued, ledger, calls] = [await stack.enqueued(), await stack.ledger(), await stack.calls()];
   const logs = stack.processorLogs();
+  // A spool object names only the SHA-256 of its dedupe key: map it back to the event.
+  const byKeyHash = new Map(runs.map((r) => [`${r.request.providerId}:${createHash('sha256').update(r.request.dedupeKey).digest('hex')}`, r.request.dedupeKey]));
+  const spooled = enqueued.filter((r) => r.scope === 'verifier' && r.via === 'spool');
   const sendsByEvent = new Map<string, number[]>();
   for (const record of enqueued) {
     if (record.scope !== 'verifier') continue;
-    const id = eventId(record.provider, record.dedupeKey);
+    const dedupeKey = record.via === 'spool' ? byKeyHash.get(`${record.provider}:${record.dedupeKeySha256}`) : record.dedupeKey;
+    if (dedupeKey === undefined) continue;
+    const id = eventId(record.provider, dedupeKey);
     const list = sendsByEvent.get(id) ?? [];
     list.push(record.at);
     sendsByEvent.set(id, list);
@@ -214,8 +220,10 @@ async function report(spec: ScenarioSpec, stack: FaultStack, runs: readonly Even
       byProvider: notAcceptedByProvider,
     },
     enqueues: {
-      sendMessageOk: enqueued.filter((r) => r.scope === 'verifier').length,
-      eventsEnqueuedMoreThanOnce: [...sendsByEvent.values()].filter((list) => list.length > 1).length,
+      sendMessageOk: enqueued.filter((r) => r.scope === 'verifier' && r.via !== 'spool').length,
+      spooled: spooled.length,
+      // A spooled event is stored twice on purpose (the spool object, then the sweeper's SendMessage).
+      eventsEnqueuedMoreThanOnce: [...sendsByEvent.values()].filter((list) => list.length > 1).length - spooled.length,
       answeredAfterCallerGone: enqueued.filter((r) => r.scope === 'verifier' && !r.answered).length,
     },
     duplicateDeliveriesAbsorbed: [...logs.duplicates.values()].reduce((a, b) => a + b, 0),
@@ -257,7 +265,7 @@ export function formatReport(r: ScenarioReport): string {
     `  all attempts:      ${Object.values(r.allAttempts).reduce((a, b) => a + b, 0)} (${r.retries} sender retries): ${fmt(r.allAttempts)}`,
     `  accepted (2xx):    ${r.accepted}; processed exactly once: ${r.acceptedProcessedOnce}`,
     `  never accepted:    ${r.notAccepted.total} (${fmt(r.notAccepted.byProvider)}); senders that never retry: lost ${r.notAccepted.noRetrySenderLost}, processed anyway (once) ${r.notAccepted.noRetrySenderProcessedAnyway}`,
-    `  enqueues:          SendMessage OK ${r.enqueues.sendMessageOk}; events enqueued more than once ${r.enqueues.eventsEnqueuedMoreThanOnce}; ` +
+    `  enqueues:          SendMessage OK ${r.enqueues.sendMessageOk}; spooled (SQS refused, S3 stored) ${r.enqueues.spooled}; events enqueued more than once ${r.enqueues.eventsEnqueuedMoreThanOnce}; ` +
       `stored after the verifier had gone ${r.enqueues.answeredAfterCallerGone}; duplicate deliveries absorbed ${r.duplicateDeliveriesAbsorbed}`,
     `  processing:        failures logged ${r.processingFailuresLogged}; dead-lettered then redriven ${r.deadLetteredAndRedriven}`,
     `  ledger:            re-claimed after the lease ${r.ledger.reclaimedAfterLease}; left 'received' ${r.ledger.stuckReceived} (of accepted events ${r.ledger.stuckReceivedOfAccepted}); 'failed' ${r.ledger.failed}`,

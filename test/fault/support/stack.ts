@@ -6,6 +6,7 @@
  * DLQ redrive (SQS StartMessageMoveTask, as an operator would after an outage).
  */
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ListMessageMoveTasksCommand, SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,10 +18,14 @@ import { Client, sleep } from './http.ts';
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** scripts/local/fault-proxy.ts EnqueuedRecord, as its admin endpoint lists it. */
 export interface EnqueuedRecord {
   readonly scope: 'verifier' | 'processor';
   readonly provider: string;
+  /** Empty for a spool object (`via: 'spool'`), which names only the key's SHA-256. */
   readonly dedupeKey: string;
+  readonly via?: 'queue' | 'spool';
+  readonly dedupeKeySha256?: string;
   readonly messageId: string;
   readonly at: number;
   readonly answered: boolean;
@@ -60,12 +65,14 @@ export class FaultStack {
   readonly secrets: SecretsFile;
   readonly #dynamodb: DynamoDBClient;
   readonly #sqs: SQSClient;
+  readonly #s3: S3Client;
 
   private constructor(readonly stack: LocalStack, maxSockets: number) {
     this.client = new Client(stack.url, maxSockets);
     this.secrets = JSON.parse(readFileSync(join(stack.stateDir, 'secrets.json'), 'utf8')) as SecretsFile;
     this.#dynamodb = new DynamoDBClient({ endpoint: stack.runtime.endpoints.dynamodb, region: stack.runtime.region, credentials: CREDENTIALS });
     this.#sqs = new SQSClient({ endpoint: stack.runtime.endpoints.sqs, region: stack.runtime.region, credentials: CREDENTIALS });
+    this.#s3 = new S3Client({ endpoint: stack.runtime.endpoints.s3, region: stack.runtime.region, credentials: CREDENTIALS, forcePathStyle: true });
   }
 
   static async start(options: FaultStackOptions = {}): Promise<FaultStack> {
@@ -180,16 +187,23 @@ export class FaultStack {
     return out.Attributes!.QueueArn!;
   }
 
-  /** Messages in each provider's queue and DLQ. */
-  async depths(): Promise<{ queued: number; deadLettered: Record<string, number> }> {
-    let queued = 0;
+  /** Messages in each provider's queue and DLQ; `queued` includes the spool (SendMessage refused, not yet swept). */
+  async depths(): Promise<{ queued: number; deadLettered: Record<string, number>; spooled: number }> {
+    const spooled = await this.#spooled();
+    let queued = spooled;
     const deadLettered: Record<string, number> = {};
     for (const [id, p] of Object.entries(this.stack.runtime.providers)) {
       queued += await this.#depth(p.queueUrl);
       const dead = await this.#depth(p.deadLetterQueueUrl);
       if (dead > 0) deadLettered[id] = dead;
     }
-    return { queued, deadLettered };
+    return { queued, deadLettered, spooled };
+  }
+
+  /** Objects under `spool/` in the claim-check bucket: events the sweeper has still to send. */
+  async #spooled(): Promise<number> {
+    const out = await this.#s3.send(new ListObjectsV2Command({ Bucket: this.stack.runtime.bucket, Prefix: 'spool/' }));
+    return out.KeyCount ?? out.Contents?.length ?? 0;
   }
 
   /** Moves every DLQ message back to its queue (StartMessageMoveTask); resolves how many it moved. */
@@ -250,6 +264,7 @@ export class FaultStack {
     this.client.close();
     this.#dynamodb.destroy();
     this.#sqs.destroy();
+    this.#s3.destroy();
     const code = await this.stack.stop();
     if (!options.keep) rmSync(this.stack.stateDir, { recursive: true, force: true });
     return code;
