@@ -1,9 +1,10 @@
 /**
- * Simulated senders: each provider's retry policy as /work/shared/PROVIDERS.md ("sender retries") states
- * it, with the real schedules (minutes to days) compressed into seconds. The compression keeps what
- * matters for the guarantees: the order of the attempts, and a tail that reaches past the verifier's 30 s
- * claim lease (a crash leaves a `received` claim that only a retry after the lease can take over), as every
- * real retrying schedule does by far. Senders that never retry send once: if we answer non-2xx, the event is
+ * Simulated senders: each provider's retry policy as the README's provider table ("sender retries") and
+ * docs/runbook.md ("What each sender does when we answer non-2xx") state it, with the real schedules
+ * (minutes to days) compressed into seconds. The compression keeps what matters for the guarantees: the
+ * order of the attempts, and a tail that reaches past the verifier's 30 s claim lease (a crash leaves a
+ * `received` claim that only a retry after the lease can take over), as every real retrying schedule does
+ * by far. Senders that never retry send once: if we answer non-2xx, the event is
  * theirs to lose, and the reports count those events separately.
  */
 export interface SenderPolicy {
@@ -11,7 +12,7 @@ export interface SenderPolicy {
   readonly attempts: number;
   /** How long the sender waits for an answer before it counts the attempt as failed. */
   readonly timeoutMs: number;
-  /** What PROVIDERS.md says. */
+  /** What the vendor documents (README.md provider table, "sender retries"). */
   readonly documented: string;
 }
 
