@@ -6,7 +6,7 @@ import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import Stripe from 'stripe';
 import { identifyEvent } from '../lambdas/domain/identify.ts';
 import { prepareKeys } from '../lambdas/domain/keys.ts';
-import { findProvider } from '../lambdas/domain/providers.ts';
+import { findProvider } from '../providers/index.ts';
 import { verifySignature } from '../lambdas/domain/signature.ts';
 import { verify } from '../lambdas/domain/verify.ts';
 import { runInterleaved, type Case } from './harness.ts';

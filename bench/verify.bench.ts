@@ -35,7 +35,7 @@ import { Webhook as SvixWebhook } from 'svix';
 import type { Headers } from '../lambdas/domain/headers.ts';
 import { prepareKeys, type SigningKeys } from '../lambdas/domain/keys.ts';
 import type { Provider } from '../lambdas/domain/provider.ts';
-import { findProvider } from '../lambdas/domain/providers.ts';
+import { findProvider } from '../providers/index.ts';
 import { verifySignature } from '../lambdas/domain/signature.ts';
 import { verify } from '../lambdas/domain/verify.ts';
 import { median, runPaired, type PairedMeasured } from './harness.ts';

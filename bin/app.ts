@@ -6,7 +6,7 @@
 import { App, Annotations, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { WebhookReceiverStack } from '../lib/webhook-receiver-stack.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from '../lib/config/load.ts';
 
 const app = new App();
 

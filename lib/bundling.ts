@@ -1,6 +1,6 @@
 /**
  * How the Lambda handlers are bundled, in one place for the stack (lib/constructs/webhook-function.ts), the
- * local runner (scripts/local/build.ts) and the benchmarks: the bundle the tests run is the bundle deployed.
+ * local emulator (local/build.ts) and the benchmarks: the bundle the tests run is the bundle deployed.
  *
  * esbuild itself rather than NodejsFunction, for one reason: NodejsFunction writes a single file, and the
  * verifier's bundle is split so that code it rarely needs (the S3 client, for claim checks) is a chunk

@@ -4,10 +4,10 @@
  * (lambdas/domain/keys.ts), so that a provider still on it answers every request 401 (it matches no sender)
  * instead of 503 "secret unavailable", which would page on-call through the 5xx alarm.
  *
- * - `raw` keys accept any non-empty string: CloudFormation's default (32 printable characters, punctuation
- *   included) is kept, so the template does not change for these providers.
- * - `whsec-base64` keys need canonical base64 (an optional `whsec_` is stripped first): 48 letters and
- *   digits, a multiple of 4 with no padding and no punctuation, which decodes to a 36-byte key.
+ * - `raw` keys accept any string of at least 16 bytes (MIN_KEY_BYTES): CloudFormation's default (32
+ *   printable characters, punctuation included) is kept, so the template does not change for these providers.
+ * - `whsec-base64` keys need canonical base64 (an optional `whsec_` is stripped first) of at least 24 bytes:
+ *   48 letters and digits, a multiple of 4 with no padding and no punctuation, which decodes to a 36-byte key.
  *
  * Upgrading a stack deployed before this rule: CloudFormation generates a new value whenever the
  * GenerateSecretString block changes, so the first deploy with it stores a new placeholder as AWSCURRENT of

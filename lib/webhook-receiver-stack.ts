@@ -6,7 +6,7 @@
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { AppConfig } from './config.ts';
+import type { AppConfig } from './config/types.ts';
 import { ClaimCheckBucket } from './constructs/claim-check-bucket.ts';
 import { EncryptionKeys } from './constructs/encryption-keys.ts';
 import { EventLedger } from './constructs/event-ledger.ts';
@@ -19,7 +19,7 @@ import { pascalCase } from './naming.ts';
 import { PROCESSOR_ENTRY, SPOOL_SWEEPER_ENTRY, TRACED_VERIFIER_ENTRY, VERIFIER_ENTRY } from './paths.ts';
 
 export interface WebhookReceiverStackProps extends StackProps {
-  /** Validated configuration from bin/config.ts. */
+  /** Validated configuration from lib/config/load.ts. */
   readonly config: AppConfig;
   /** @default the handlers under lambdas/ */
   readonly verifierEntry?: string;
@@ -53,6 +53,8 @@ export class WebhookReceiverStack extends Stack {
       retentionDays: config.claimCheckRetentionDays,
       accessLogRetentionDays: config.logRetentionDays,
       removalPolicy,
+      // Versioned buckets with objects make `cdk destroy` fail: dev empties them (all versions) first.
+      autoDeleteObjects: config.stage === 'dev',
     });
 
     this.pipelines = config.providers.map((provider) => new ProviderPipeline(this, `Pipeline${pascalCase(provider.id)}`, {
@@ -77,7 +79,6 @@ export class WebhookReceiverStack extends Stack {
       verifier: config.verifier,
       verifierEntry: props.verifierEntry ?? (config.traceVerifierAwsCalls ? TRACED_VERIFIER_ENTRY : VERIFIER_ENTRY),
       throttle: config.throttle,
-      definitions: new Map(config.providers.flatMap((p) => (p.definition ? [[p.id, p.definition] as const] : []))),
       maxBodyBytes: config.maxBodyBytes,
       claimCheckThresholdBytes: config.claimCheckThresholdBytes,
       rotationGraceHours: config.rotationGraceHours,
@@ -123,6 +124,10 @@ export class WebhookReceiverStack extends Stack {
       new CfnOutput(this, 'CustomDomainTarget', {
         value: this.ingress.customDomainTarget,
         description: 'Point the custom domain (CNAME or Route 53 alias) at this regional host name',
+      });
+      new CfnOutput(this, 'CustomDomainHostedZoneId', {
+        value: this.ingress.customDomainHostedZoneId!,
+        description: 'HostedZoneId of a Route 53 alias record to CustomDomainTarget (the regional API endpoint\'s zone)',
       });
     }
     new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });

@@ -11,6 +11,7 @@ import { secret } from './commands/secret.ts';
 import { send } from './commands/send.ts';
 import { sign } from './commands/sign.ts';
 import { verify } from './commands/verify.ts';
+import { guardLine } from './terminal.ts';
 
 export const commands: readonly Command[] = [sign, verify, send, events, dlq, secret, replay];
 
@@ -55,7 +56,13 @@ function unknownCommand(name: string, io: Io): ExitCode {
   return ExitCode.Usage;
 }
 
-export async function main(argv: readonly string[], io: Io = processIo): Promise<ExitCode> {
+/** Every line as written, control characters escaped (ops/terminal.ts): commands escape what they print with shown(); this catches the rest. */
+function guarded(io: Io): Io {
+  return { out: (line) => io.out(guardLine(line)), err: (line) => io.err(guardLine(line)) };
+}
+
+export async function main(argv: readonly string[], rawIo: Io = processIo): Promise<ExitCode> {
+  const io = guarded(rawIo);
   const [name, ...rest] = argv;
   if (name === undefined) {
     io.err(topUsage());

@@ -1,6 +1,6 @@
 /** Provider lookups and descriptions for the ops commands, from the same registry the stack uses. */
 import type { Provider } from '../lambdas/domain/provider.ts';
-import { findProvider, providers } from '../lambdas/domain/providers.ts';
+import { findProvider, providers } from '../providers/index.ts';
 import { UsageError } from './args.ts';
 
 export function providerIds(): string[] {

@@ -8,27 +8,29 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSecretsFile, writePrivate, type SecretPair } from '../scripts/local/runtime-files.ts';
-import { readFileArg, UsageError } from './args.ts';
+import { readSecretsFile, writePrivate, type SecretPair } from './local-target.ts';
+import { readFileArg, UsageError, type OptionSpecs, type ParsedArgs } from './args.ts';
 import type { Target } from './stack.ts';
 
 /** Options that would put a secret value on the command line: refused with a reason, not "unknown option". */
 const VALUE_OPTIONS = ['--value', '--secret', '--secret-value', '--new-secret'];
 
-export function refuseValueArguments(argv: readonly string[]): void {
+const VALUE_HINT = 'pipe the value on stdin or give --value-file <path>';
+
+export function refuseValueArguments(argv: readonly string[], hint = VALUE_HINT): void {
   for (const arg of argv) {
     if (arg === '--') return;
     const name = arg.split('=')[0]!;
     if (VALUE_OPTIONS.includes(name)) {
-      throw new UsageError(`${name}: secret values are never taken as arguments (they land in shell history and process lists); pipe the value on stdin or give --value-file <path>`);
+      throw new UsageError(`${name}: secret values are never taken as arguments (they land in shell history and process lists); ${hint}`);
     }
   }
 }
 
 /** Strips one trailing newline (files and `echo` add one); refuses empty and multi-line values. */
-export function cleanValue(text: string, from: string): string {
+export function cleanValue(text: string, from: string, hint = 'pipe it on stdin or give --value-file <path>'): string {
   const value = text.replace(/\r?\n$/, '');
-  if (value === '') throw new UsageError(`no secret value on ${from}: pipe it on stdin or give --value-file <path>`);
+  if (value === '') throw new UsageError(`no secret value on ${from}: ${hint}`);
   if (/[\r\n]/.test(value)) throw new UsageError(`the secret value on ${from} spans several lines; a signing secret is one line`);
   return value;
 }
@@ -71,6 +73,58 @@ function promptHidden(prompt: string): Promise<string> {
     };
     stdin.on('data', onData);
   });
+}
+
+/**
+ * Signing secrets for `ops sign`, `ops verify` and `ops send`, read like `ops secret set` reads a new value
+ * (cleanValue; stdin piped, or typed at a hidden prompt) and never from an argument, which `ps` shows to
+ * every user of the machine while the command runs. Sources, in this order:
+ * - `--secret-stdin`: one secret on stdin (the current one);
+ * - `--secret-file <path>`, repeatable where a command takes a previous secret too (verify): in the order
+ *   given; `--secret-file -` is stdin;
+ * - none of these: the environment, WEBHOOK_SECRET (and WEBHOOK_SECRET_PREVIOUS for verify), which only the
+ *   same user (and root) can read in /proc/<pid>/environ.
+ */
+export const SECRET_OPTIONS: OptionSpecs = { 'secret-file': { type: 'string' }, 'secret-stdin': { type: 'boolean' } };
+export const SECRET_ENV = 'WEBHOOK_SECRET';
+export const PREVIOUS_SECRET_ENV = 'WEBHOOK_SECRET_PREVIOUS';
+export const SECRET_HINT = `give --secret-file <path> (a file only you can read), pipe it with --secret-stdin (or --secret-file -), or set ${SECRET_ENV}`;
+
+/** Refuses --secret <value> (and the other value options) on argv, saying how to pass a signing secret instead. */
+export function refuseSecretArguments(argv: readonly string[], previous = false): void {
+  refuseValueArguments(argv, previous ? `${SECRET_HINT} (and ${PREVIOUS_SECRET_ENV} for the previous one; or give --secret-file twice)` : SECRET_HINT);
+}
+
+/**
+ * The signing secrets given (current first), at most `max`; empty when none is given, so that the caller
+ * decides (a usage error, or another default). `env` is process.env except in tests.
+ */
+export async function readSigningSecrets(args: ParsedArgs, max: 1 | 2, providerId: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const sources: string[] = [...(args.flag('secret-stdin') ? ['-'] : []), ...args.all('secret-file')];
+  if (sources.filter((s) => s === '-').length > 1) throw new UsageError('stdin carries one secret: give --secret-stdin (or --secret-file -) once');
+  if (sources.length > max) {
+    throw new UsageError(max === 1 ? 'give one secret (--secret-file or --secret-stdin, once)' : `${sources.length} secrets given; give the current and at most the previous one`);
+  }
+  const secrets: string[] = [];
+  for (const [i, source] of sources.entries()) {
+    if (source !== '-') {
+      secrets.push(cleanValue(readFileArg(source, '--secret-file').toString('utf8'), `--secret-file ${source}`, SECRET_HINT));
+    } else if (process.stdin.isTTY) {
+      secrets.push(cleanValue(await promptHidden(`${i === 0 ? '' : 'previous '}signing secret for ${providerId} (not shown; Enter ends it): `), 'the prompt', SECRET_HINT));
+    } else {
+      secrets.push(cleanValue(await readAllStdin(), 'stdin', SECRET_HINT));
+    }
+  }
+  if (sources.length > 0) return secrets;
+  const current = env[SECRET_ENV];
+  const previous = max === 2 ? env[PREVIOUS_SECRET_ENV] : undefined;
+  if (current === undefined || current === '') {
+    if (previous) throw new UsageError(`${PREVIOUS_SECRET_ENV} is set but ${SECRET_ENV} is not: set the current secret too`);
+    return [];
+  }
+  secrets.push(cleanValue(current, `$${SECRET_ENV}`, SECRET_HINT));
+  if (previous) secrets.push(cleanValue(previous, `$${PREVIOUS_SECRET_ENV}`, SECRET_HINT));
+  return secrets;
 }
 
 /** The new secret value: from --value-file, else stdin (piped, or typed at a hidden prompt). */

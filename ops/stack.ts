@@ -6,9 +6,11 @@
  * SecretArn<P>). Deployed stacks are reached with the standard AWS credential chain and region.
  */
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Output } from '@aws-sdk/client-cloudformation';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { pascalCase } from '../lib/naming.ts';
-import { readRuntime, type RuntimeInfo } from '../scripts/local/runtime-files.ts';
-import { loadAppConfig, LOCAL_CREDENTIALS, stateDirFrom } from '../scripts/local/settings.ts';
+import { loadProjectConfig } from '../lib/config/load.ts';
+import { LOCAL_CREDENTIALS, PROJECT_ROOT, readRuntime, stateDirFrom, type RuntimeInfo } from './local-target.ts';
 import { UsageError, type OptionSpecs, type ParsedArgs } from './args.ts';
 
 /** A stack, table, queue, secret or message that is not there: a negative result (exit 1), not a usage error. */
@@ -29,7 +31,7 @@ export const TARGET_OPTIONS: OptionSpecs = {
 
 export function defaultStackName(): string {
   try {
-    return loadAppConfig().stackName;
+    return loadProjectConfig(PROJECT_ROOT).stackName;
   } catch {
     return 'WebhookReceiver-dev';
   }
@@ -139,7 +141,11 @@ async function deployedTarget(stack: string, providerId: string, region: string 
 export function localRuntime(): { runtime: RuntimeInfo; stateDir: string } {
   const stateDir = stateDirFrom(process.env);
   const runtime = readRuntime(stateDir);
-  if (!runtime) throw new NotFound(`the local stack is not running (no live ${stateDir}/runtime.json): start it with npm start`);
+  if (!runtime) {
+    // A fork may delete the emulator (local/): --local then has nothing to talk to.
+    if (!existsSync(join(PROJECT_ROOT, 'local', 'main.ts'))) throw new NotFound('the local stack is not available in this checkout (no local/ folder): use ops against a deployed stack (--stack)');
+    throw new NotFound(`the local stack is not running (no live ${stateDir}/runtime.json): start it with npm start`);
+  }
   return { runtime, stateDir };
 }
 
@@ -202,7 +208,7 @@ export interface GraceWindow {
 export async function rotationGrace(target: Target): Promise<GraceWindow> {
   const fromCdkJson = (why: string): GraceWindow => {
     try {
-      return { hours: loadAppConfig().rotationGraceHours, source: `cdk.json rotationGraceHours${why}` };
+      return { hours: loadProjectConfig(PROJECT_ROOT).rotationGraceHours, source: `cdk.json rotationGraceHours${why}` };
     } catch {
       return { hours: 72, source: `the default${why}` };
     }

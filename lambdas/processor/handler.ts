@@ -16,16 +16,19 @@ import { dynamodb, sqs } from '../shared/aws-clients.ts';
 import { logger, metrics } from '../shared/observability.ts';
 import { s3 } from '../shared/s3-client.ts';
 import { traced, tracer } from '../shared/tracing.ts';
+import { providers } from '../../providers/index.ts';
+import { loadProcessor } from '../../providers/processors.ts';
 import { s3ClaimCheckReader } from './claim-check-reader.ts';
 import { readProcessorSettings } from './config.ts';
-import { processorFor, processors } from './handlers/index.ts';
 import { EventLedger } from './ledger.ts';
 import { observeProvider } from './observability.ts';
 import { createRecordProcessor } from './process-record.ts';
 import { Redelivery } from './redelivery.ts';
 import { StateStore } from './state-store.ts';
 
-const settings = readProcessorSettings(process.env, new Set(processors.keys()));
+const settings = readProcessorSettings(process.env, new Set(providers.keys()));
+// This provider's handlers, providers/<id>/processor.ts (a chunk of this bundle, loaded at cold start).
+const processor = await loadProcessor(settings.providerId);
 const count = observeProvider(settings.providerId);
 
 if (settings.failEventTypes.size > 0) {
@@ -40,7 +43,7 @@ traced(sqs);
 
 const processRecord = createRecordProcessor({
   config: settings,
-  processor: processorFor(settings.providerId),
+  processor,
   ledger: new EventLedger(dynamodb, settings.ledgerTable, settings.ledgerEntryDays),
   states: new StateStore(dynamodb, settings.ledgerTable, settings.ledgerRetentionDays),
   readClaimCheck: s3ClaimCheckReader(s3),

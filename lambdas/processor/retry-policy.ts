@@ -1,7 +1,7 @@
 /**
  * When a transiently failed message is tried again, and when it has had enough: capped exponential backoff
  * with jitter, applied with ChangeMessageVisibility, within a time budget counted from the message's first
- * receive (ApproximateFirstReceiveTimestamp). Pure, so bin/config.ts can check the queue's maxReceiveCount
+ * receive (ApproximateFirstReceiveTimestamp). Pure, so lib/config/load.ts can check the queue's maxReceiveCount
  * against the same arithmetic the processor runs.
  *
  * Delay after the n-th receive (n = ApproximateReceiveCount, 1 on the first):

@@ -3,8 +3,8 @@
  * load and validated, so a misconfigured deployment fails its first invocation with the exact problem
  * instead of answering wrongly for hours. Pure: takes the environment as an argument.
  */
-import { defineProvider, type Provider, type ProviderDefinition } from '../domain/provider.ts';
-import { findProvider, providers as builtInProviders } from '../domain/providers.ts';
+import type { Provider } from '../domain/provider.ts';
+import { findProvider, providers as registeredProviders } from '../../providers/index.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -65,23 +65,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function routeFor(id: string, entry: unknown): ProviderRoute {
   const where = `PROVIDERS_CONFIG.${id}`;
   if (!isObject(entry)) throw new ConfigError(`${where} must be an object {"secretArn": "...", "queueUrl": "..."}`);
-  const { secretArn, queueUrl, definition } = entry;
+  const { secretArn, queueUrl } = entry;
   if (typeof secretArn !== 'string' || secretArn === '') throw new ConfigError(`${where}.secretArn must be a non-empty string`);
   if (typeof queueUrl !== 'string' || !/^https?:\/\/\S+$/.test(queueUrl)) throw new ConfigError(`${where}.queueUrl must be an http(s) URL`);
-
-  let provider: Provider | undefined;
-  if (definition !== undefined) {
-    if (!isObject(definition) || definition.id !== id) throw new ConfigError(`${where}.definition must be an object whose id is '${id}'`);
-    try {
-      provider = defineProvider(definition as unknown as ProviderDefinition);
-    } catch (error) {
-      throw new ConfigError(`${where}.definition: ${(error as Error).message}`);
-    }
-  } else {
-    provider = findProvider(id);
-    if (!provider) {
-      throw new ConfigError(`${where}: '${id}' is not a built-in provider (${[...builtInProviders.keys()].join(', ')}) and has no "definition"`);
-    }
+  const provider = findProvider(id);
+  if (!provider) {
+    throw new ConfigError(`${where}: '${id}' is not a registered provider (${[...registeredProviders.keys()].join(', ')}; providers/index.ts)`);
   }
   return { provider, secretArn, queueUrl };
 }
@@ -110,7 +99,7 @@ export function readVerifierConfig(env: Env): VerifierConfig {
     ledgerRetentionDays: integer(env, 'LEDGER_RETENTION_DAYS', 30, 1, 3_650),
     // It must outlast the verifier's timeout, or a claim could expire while its verifier is still
     // enqueueing and a retry would enqueue the event a second time; the function cannot see its own
-    // timeout, so bin/config.ts checks that at synth. At most 15 minutes: a claim left by a crash answers
+    // timeout, so lib/config/load.ts checks that at synth. At most 15 minutes: a claim left by a crash answers
     // 409 for the whole lease, and a sender that gives up sooner loses the event.
     claimLeaseSeconds: integer(env, 'CLAIM_LEASE_SECONDS', 30, 1, 900),
     replayProtectionDays: integer(env, 'REPLAY_PROTECTION_DAYS', 400, 1, 3_650),

@@ -10,7 +10,7 @@
  * that neither costs Secrets Manager calls per request and a fix (`ops secret set`) is seen within that
  * interval. Never cached: Secrets Manager failures (network, 5xx, throttling) and a missing AWSCURRENT.
  * Remembering a failure turns away requests after the recovery, which senders that never retry lose
- * (README, "Under faults"); every request asks again.
+ * (docs/performance.md, "Under faults and bad input"); every request asks again.
  */
 import type { KeyObject } from 'node:crypto';
 import { deriveKey, SecretFormatError, type SigningKeys } from '../domain/keys.ts';

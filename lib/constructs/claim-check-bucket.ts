@@ -21,6 +21,12 @@ export interface ClaimCheckBucketProps {
   /** Days the access logs are kept. */
   readonly accessLogRetentionDays: number;
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Empty both buckets (every object version) when the stack deletes them, so that `cdk destroy` succeeds.
+   * Needs removalPolicy DESTROY; dev only.
+   * @default false
+   */
+  readonly autoDeleteObjects?: boolean;
 }
 
 export class ClaimCheckBucket extends Construct {
@@ -31,6 +37,10 @@ export class ClaimCheckBucket extends Construct {
   constructor(scope: Construct, id: string, props: ClaimCheckBucketProps) {
     super(scope, id);
     this.encryptionKey = props.encryptionKey;
+    const autoDeleteObjects = props.autoDeleteObjects ?? false;
+    if (autoDeleteObjects && props.removalPolicy !== RemovalPolicy.DESTROY) {
+      throw new Error('ClaimCheckBucket: autoDeleteObjects needs removalPolicy DESTROY (a retained bucket keeps its objects)');
+    }
 
     // S3 delivers server access logs only to a bucket with SSE-S3 default encryption, not SSE-KMS.
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
@@ -46,6 +56,7 @@ export class ClaimCheckBucket extends Construct {
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       }],
       removalPolicy: props.removalPolicy,
+      autoDeleteObjects,
     });
     (accessLogs.node.defaultChild as s3.CfnBucket).overrideLogicalId('ClaimCheckAccessLogsBucket');
     this.accessLogsBucket = accessLogs;
@@ -71,9 +82,15 @@ export class ClaimCheckBucket extends Construct {
         { id: 'RemoveDeleteMarkers', expiredObjectDeleteMarker: true },
       ],
       removalPolicy: props.removalPolicy,
+      autoDeleteObjects,
     });
     (bucket.node.defaultChild as s3.CfnBucket).overrideLogicalId(BUCKET_LOGICAL_ID);
     this.bucket = bucket;
+    if (autoDeleteObjects) {
+      // Emptying the claim-check bucket writes access logs: empty the log bucket only once that bucket is gone
+      // (CloudFormation would otherwise empty both at once and then find new logs when deleting the log bucket).
+      accessLogs.node.findChild('AutoDeleteObjectsCustomResource').node.addDependency(bucket);
+    }
 
     const noReplication = 'Claim-check bodies are transient copies (expired by lifecycle) of webhooks whose senders retry and whose ledger entry records the SHA-256; copying PHI to a second region would widen exposure without a recovery need.';
     Validations.of(bucket).acknowledge({ id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: noReplication });

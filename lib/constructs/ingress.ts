@@ -5,7 +5,7 @@
  * Stage throttling bounds what a flood can cost; access logs record request metadata only, never bodies,
  * headers or query strings. No CORS: senders are servers, and no browser has a reason to call this API.
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -14,7 +14,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { CustomDomainConfig, FunctionConfig, ThrottleConfig } from '../config.ts';
+import type { CustomDomainConfig, FunctionConfig, ThrottleConfig } from '../config/types.ts';
 import { METRICS_NAMESPACE, VERIFIER_SERVICE } from '../metrics.ts';
 import type { ClaimCheckBucket } from './claim-check-bucket.ts';
 import type { EventLedger } from './event-ledger.ts';
@@ -46,13 +46,11 @@ export interface IngressProps {
   readonly verifierEntry: string;
   /** Stage throttle (rate and burst) shared by all providers. */
   readonly throttle: ThrottleConfig;
-  /** Provider declarations of forks, by provider id, passed in PROVIDERS_CONFIG. */
-  readonly definitions: ReadonlyMap<string, unknown>;
   readonly maxBodyBytes: number;
   readonly claimCheckThresholdBytes: number;
   readonly rotationGraceHours: number;
   readonly ledgerRetentionDays: number;
-  /** CLAIM_LEASE_SECONDS: longer than the verifier timeout (validated in bin/config.ts). */
+  /** CLAIM_LEASE_SECONDS: longer than the verifier timeout (validated in lib/config/load.ts). */
   readonly claimLeaseSeconds: number;
   /** REPLAY_PROTECTION_DAYS: ledger TTL for providers that sign no timestamp. */
   readonly replayProtectionDays: number;
@@ -72,6 +70,8 @@ export class Ingress extends Construct {
   public readonly url: string;
   /** Regional host name a custom domain's DNS record must point at. */
   public readonly customDomainTarget?: string;
+  /** Route 53 hosted zone of that regional host name (an alias record's HostedZoneId). */
+  public readonly customDomainHostedZoneId?: string;
 
   constructor(scope: Construct, id: string, props: IngressProps) {
     super(scope, id);
@@ -79,7 +79,6 @@ export class Ingress extends Construct {
     const providersConfig = Object.fromEntries(props.pipelines.map((p) => [p.providerId, {
       secretArn: p.secret.secretArn,
       queueUrl: p.queue.queueUrl,
-      ...(props.definitions.has(p.providerId) ? { definition: props.definitions.get(p.providerId) } : {}),
     }]));
 
     this.verifier = new WebhookFunction(this, 'Verifier', {
@@ -165,6 +164,7 @@ export class Ingress extends Construct {
     }
 
     if (props.customDomain) {
+      validateCertificateArn(this, props.customDomain.certificateArn);
       const domainName = new apigwv2.DomainName(this, 'DomainName', {
         domainName: props.customDomain.domainName,
         certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
@@ -172,9 +172,33 @@ export class Ingress extends Construct {
       });
       new apigwv2.ApiMapping(this, 'ApiMapping', { api: this.api, domainName, stage: this.stage });
       this.customDomainTarget = domainName.regionalDomainName;
+      this.customDomainHostedZoneId = domainName.regionalHostedZoneId;
       this.url = `https://${props.customDomain.domainName}/`;
     } else {
       this.url = this.stage.url;
     }
+  }
+}
+
+const CERTIFICATE_ARN = /^arn:(aws[a-z-]*):acm:([a-z0-9-]+):(\d{12}):certificate\/[A-Za-z0-9-]+$/;
+
+/**
+ * A regional API Gateway domain name takes an ACM certificate from its own region only (CloudFormation fails
+ * late, at deploy, otherwise). The format is checked always; the region and partition when the stack has an
+ * explicit environment (an environment-agnostic stack knows its region only at deploy).
+ */
+function validateCertificateArn(scope: Construct, arn: string): void {
+  const match = CERTIFICATE_ARN.exec(arn);
+  if (!match) {
+    throw new Error(`customDomain.certificateArn: must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>), got ${arn}`);
+  }
+  const stack = Stack.of(scope);
+  const [, partition, region] = match;
+  if (!Token.isUnresolved(stack.region) && region !== stack.region) {
+    throw new Error(`customDomain.certificateArn: the certificate is in ${region} but the stack deploys to ${stack.region}; ` +
+      `a regional API domain name needs an ACM certificate in ${stack.region} (request or import one there)`);
+  }
+  if (!Token.isUnresolved(stack.partition) && partition !== stack.partition) {
+    throw new Error(`customDomain.certificateArn: the certificate is in partition ${partition} but the stack deploys to ${stack.partition}`);
   }
 }

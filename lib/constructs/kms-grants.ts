@@ -13,6 +13,7 @@ export function grantKeyVia(grantee: iam.IGrantable, key: kms.IKey, service: Key
   grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: [...actions],
     resources: [key.keyArn],
-    conditions: { StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.amazonaws.com` } },
+    // The service's regional endpoint host name, whose domain is the partition's (amazonaws.com.cn in China).
+    conditions: { StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.${Aws.URL_SUFFIX}` } },
   }));
 }

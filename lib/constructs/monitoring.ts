@@ -13,7 +13,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { AlarmThresholds } from '../config.ts';
+import type { AlarmThresholds } from '../config/types.ts';
 import { spoolMetric, verifierMetric } from '../metrics.ts';
 import { pascalCase } from '../naming.ts';
 import { runbookDescription, type RunbookAnchor } from '../runbook.ts';
@@ -22,6 +22,12 @@ import type { ProviderPipeline } from './provider-pipeline.ts';
 const PERIOD = Duration.minutes(5);
 /** The sweeper runs every minute: an object older than this has outlived several runs. */
 const SPOOL_AGE_SECONDS = 300;
+/** Every action an SNS topic policy accepts ("Valid Amazon SNS policy actions", SNS Developer Guide). */
+const TOPIC_POLICY_ACTIONS = [
+  'sns:AddPermission', 'sns:DeleteTopic', 'sns:GetDataProtectionPolicy', 'sns:GetTopicAttributes',
+  'sns:ListSubscriptionsByTopic', 'sns:ListTagsForResource', 'sns:Publish', 'sns:PutDataProtectionPolicy',
+  'sns:RemovePermission', 'sns:SetTopicAttributes', 'sns:Subscribe',
+] as const;
 
 export interface MonitoringProps {
   /** Encrypts the alarm topic (the stack's telemetry key, whose policy admits CloudWatch). */
@@ -53,8 +59,18 @@ export class Monitoring extends Construct {
     super(scope, id);
     const t = props.thresholds;
 
-    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.encryptionKey, enforceSSL: true });
-    // enforceSSL replaces SNS's default topic policy, which is what let this account's alarms publish.
+    // Not enforceSSL: it denies plain HTTP for sns:Publish only. This denies it for every action a topic
+    // policy accepts (SNS refuses a topic policy naming sns:*, so they are listed).
+    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.encryptionKey });
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyInsecureTransport',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: [...TOPIC_POLICY_ACTIONS],
+      resources: [topic.topicArn],
+      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+    }));
+    // A topic policy of our own replaces SNS's default one, which is what let this account's alarms publish.
     topic.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['sns:Publish'],
@@ -170,9 +186,12 @@ export class Monitoring extends Construct {
       summary: `The oldest '${id}' message has waited more than ${t.queueAgeSeconds} s: the processor is failing, throttled or too slow.`,
       runbook: 'queue-age-high',
     });
+    // A minimum error count, like the other rates: one message that crashes the processor fails a batch of
+    // one on every receive (100%), but SQS redelivers it only once per visibility timeout; QueueAge and
+    // DlqNotEmpty page for that message, this alarm for failures beyond it.
     this.alarm(`ProcessorErrors${suffix}`, {
       metric: new cloudwatch.MathExpression({
-        expression: 'IF(FILL(invocations, 0) > 0, 100 * FILL(errors, 0) / FILL(invocations, 0), 0)',
+        expression: `IF(FILL(errors, 0) >= ${t.processorErrorMinCount}, 100 * FILL(errors, 0) / FILL(invocations, 0), 0)`,
         usingMetrics: {
           invocations: processor.metricInvocations({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
           errors: processor.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
@@ -181,7 +200,7 @@ export class Monitoring extends Construct {
         period: PERIOD,
       }),
       threshold: t.processorErrorPercent,
-      summary: `More than ${t.processorErrorPercent}% of '${id}' processor invocations failed as a whole in 5 minutes (item failures are retried singly and do not count here).`,
+      summary: `More than ${t.processorErrorPercent}% of '${id}' processor invocations failed as a whole in 5 minutes, at least ${t.processorErrorMinCount} of them (item failures are retried singly and do not count here).`,
       runbook: 'processor-errors',
     });
     this.alarm(`ProcessorThrottles${suffix}`, {

@@ -10,8 +10,8 @@ import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { findProvider } from '../../lambdas/domain/providers.ts';
-import { DLQ_RETENTION_DAYS, signsTimestamp, type FunctionConfig, type ProviderConfig } from '../config.ts';
+import { findProvider } from '../../providers/index.ts';
+import { DLQ_RETENTION_DAYS, signsTimestamp, type FunctionConfig, type ProviderConfig } from '../config/types.ts';
 import { METRICS_NAMESPACE, processorService } from '../metrics.ts';
 import { pascalCase } from '../naming.ts';
 import { placeholderGenerator } from '../secret-placeholder.ts';
@@ -64,7 +64,7 @@ export class ProviderPipeline extends Construct {
     // form the provider's key derivation accepts (lib/secret-placeholder.ts), so the provider answers 401
     // (not 503) until the operator stores the real signing secret as a new AWSCURRENT version. An unknown
     // derivation gets the letters-and-digits form, which every derivation accepts.
-    const keyDerivation = provider.definition?.key ?? findProvider(provider.id)?.key ?? 'whsec-base64';
+    const keyDerivation = findProvider(provider.id)?.key ?? 'whsec-base64';
     const generateSecretString = placeholderGenerator(keyDerivation);
     const secret = new secretsmanager.Secret(this, 'Secret', {
       description: `Webhook signing secret for provider '${provider.id}'. The verifier accepts AWSCURRENT, and AWSPREVIOUS during the rotation grace window.`,

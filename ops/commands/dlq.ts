@@ -12,6 +12,7 @@ import { MoveTaskRunning, peekMessages, queueDepth, redrive, type DeadLetter, ty
 import { readLedgerRecord, type LedgerRecord } from '../ledger.ts';
 import { providerIds, requireProvider } from '../providers.ts';
 import { failureMessage, resolveTarget, targetChoice, targetHelp, TARGET_OPTIONS, whereOf, type Target } from '../stack.ts';
+import { shown } from '../terminal.ts';
 
 const DEFAULT_MAX = 100;
 const MAX_MAX = 1_000;
@@ -41,7 +42,9 @@ const waitSeconds = (target: Target) => (target.kind === 'local' ? 0 : 1);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const time = (iso: string | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
 
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+/** Every cell escaped (ops/terminal.ts): ids, event types, dedupe keys and errors come from senders. */
+function table(head: readonly string[], rawRows: readonly (readonly string[])[]): string[] {
+  const rows = rawRows.map((r) => r.map(shown));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   return [line(head), ...rows.map(line)];
@@ -219,7 +222,7 @@ async function runList(argv: readonly string[], io: Io): Promise<ExitCode> {
   if (showBody) {
     for (const m of listed) {
       io.out('');
-      io.out(`--- body of ${m.messageId} (${m.eventType ?? '-'} ${m.dedupeKey ?? '-'}) ---`);
+      io.out(`--- body of ${shown(m.messageId)} (${shown(m.eventType ?? '-')} ${shown(m.dedupeKey ?? '-')}) ---`);
       io.out(m.body ?? '');
     }
   }

@@ -11,6 +11,7 @@ import { ExitCode, type Command, type Io } from '../command.ts';
 import { providerIds, requireProvider } from '../providers.ts';
 import { toRecord, type LedgerRecord } from '../ledger.ts';
 import { failureMessage, resolveTarget, targetChoice, targetHelp, TARGET_OPTIONS, whereOf } from '../stack.ts';
+import { json, shown } from '../terminal.ts';
 
 /** What is listed; everything else in the item (hashes, tokens, keys) stays unread. */
 const FIELDS = ['dedupeKey', 'eventType', 'status', 'receivedAt', 'enqueuedAt', 'processedAt', 'attempts', 'outcome', 'lastError'] as const;
@@ -64,15 +65,16 @@ export async function listLedger(client: DynamoDBClient, table: string, provider
 
 const time = (iso: string | undefined) => (iso ? iso.replace('T', ' ').replace(/Z$/, '') : '-');
 
-function table(entries: readonly LedgerEntry[]): string[] {
+/** The table, sender-controlled text (event type, dedupe key, outcome, error) escaped (ops/terminal.ts). */
+export function table(entries: readonly LedgerEntry[]): string[] {
   const rows = entries.map((e) => [
-    e.status ?? '-',
-    e.eventType ?? '-',
+    shown(e.status ?? '-'),
+    shown(e.eventType ?? '-'),
     time(e.receivedAt),
     time(e.enqueuedAt),
     time(e.processedAt),
     e.attempts === undefined ? '-' : String(e.attempts),
-    [e.dedupeKey, e.outcome ? `(${e.outcome})` : '', e.lastError ? `${e.status === 'processed' ? 'earlier error' : 'error'}: ${e.lastError}` : ''].filter(Boolean).join(' '),
+    [shown(e.dedupeKey), e.outcome ? `(${shown(e.outcome)})` : '', e.lastError ? `${e.status === 'processed' ? 'earlier error' : 'error'}: ${shown(e.lastError)}` : ''].filter(Boolean).join(' '),
   ]);
   const head = ['STATUS', 'EVENT TYPE', 'RECEIVED', 'ENQUEUED', 'PROCESSED', 'ATTEMPTS', 'DEDUPE KEY'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -82,7 +84,7 @@ function table(entries: readonly LedgerEntry[]): string[] {
 
 function summary(entries: readonly LedgerEntry[]): string {
   const counts = new Map<string, number>();
-  for (const e of entries) counts.set(e.status ?? 'unknown', (counts.get(e.status ?? 'unknown') ?? 0) + 1);
+  for (const e of entries) counts.set(shown(e.status ?? 'unknown'), (counts.get(shown(e.status ?? 'unknown')) ?? 0) + 1);
   return `${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}: ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}`;
 }
 
@@ -106,7 +108,7 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
   }
 
   if (args.flag('json')) {
-    io.out(JSON.stringify(entries, null, 2));
+    io.out(json(entries, 2));
     return ExitCode.Ok;
   }
   if (entries.length === 0) {

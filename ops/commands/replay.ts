@@ -13,20 +13,13 @@ import { claimCheckMessage } from '../../lambdas/verifier/enqueue.ts';
 import { parseOptions, UsageError } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { readLedgerRecord } from '../ledger.ts';
+import { providerOperations } from '../../providers/operations.ts';
 import { providerIds, requireProvider } from '../providers.ts';
 import { failureMessage, NotFound, resolveTarget, targetChoice, targetHelp, TARGET_OPTIONS, whereOf } from '../stack.ts';
+import { shown } from '../terminal.ts';
 
-/** What the sender does when asked to resend, for the "not replayable" message (docs/runbook.md table). */
-const RESEND: Readonly<Record<string, string>> = {
-  sully: 'Sully documents no manual resend: fetch the result through the Sully API',
-  suki: 'Suki stores no notifications and never resends: poll the session status through the Suki API (pull)',
-  soapnoteapi: 'SOAPNoteAPI never resends (it logs the delivery as failed): fetch the note through its API',
-  solatis: 'Solatis lists deliveries (GET /v2/webhooks/{id}/deliveries) but documents no resend: fetch the resource through its API',
-  generic: 'use "Retry failed deliveries" in the platform\'s webhook delivery log',
-  'standard-webhooks': 'resend the message from the sender\'s dashboard (Svix: "Resend")',
-  github: 'redeliver it from the webhook\'s Recent Deliveries',
-  stripe: 'resend the event from the Stripe dashboard (Events), or stripe events resend',
-};
+/** What the sender does when asked to resend (`providers/<id>/notes.ts`), for the "not replayable" message. */
+const resendNote = (providerId: string): string | undefined => providerOperations.get(providerId)?.notes.resend;
 
 const usage = `usage: ops replay --provider <id> --key <dedupe key> [--local | --stack <name> [--region <region>]] [--json]
 
@@ -76,7 +69,7 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
       const note = entry.status === 'received' ? ' (and it is still being received: its claim is in flight)' : '';
       throw new NotFound(`the body of ${provider.id} event '${key}' is not kept: it travelled inline in its SQS message (bodies under the claim-check threshold do), ` +
         `and the ledger stores no body${note}. If the message is in the DLQ, use ops dlq redrive --provider ${provider.id}${choice.local ? ' --local' : ''}; ` +
-        `otherwise ask the sender: ${RESEND[provider.id] ?? 'resend it from the sender\'s side'}`);
+        `otherwise ask the sender: ${resendNote(provider.id) ?? 'resend it from the sender\'s side'}`);
     }
     if (!target.bucket) throw new NotFound(`${target.where} has no ClaimCheckBucketName output`);
     if (!entry.eventType || !entry.receivedAt || !entry.bodySha256) {
@@ -89,7 +82,7 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'NotFound' || name === 'NoSuchKey' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
-        throw new NotFound(`the claim-checked body of '${key}' is gone from the bucket (kept claimCheckRetentionDays days): it cannot be replayed; ask the sender: ${RESEND[provider.id] ?? 'resend it'}`);
+        throw new NotFound(`the claim-checked body of '${key}' is gone from the bucket (kept claimCheckRetentionDays days): it cannot be replayed; ask the sender: ${resendNote(provider.id) ?? 'resend it'}`);
       }
       throw error;
     }
@@ -125,7 +118,7 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
         messageId: sent.MessageId ?? null, claimCheck: { bucket: target.bucket, key: entry.claimCheckKey }, alreadyProcessed: processed, consequence,
       }, null, 2));
     } else {
-      io.out(`re-enqueued ${provider.id} ${entry.eventType} '${key}' from the claim-check store as message ${sent.MessageId ?? '?'} (${target.where})`);
+      io.out(`re-enqueued ${provider.id} ${shown(entry.eventType)} '${shown(key)}' from the claim-check store as message ${sent.MessageId ?? '?'} (${target.where})`);
       io.out(consequence);
       io.err(`follow it: ops events --provider ${provider.id}${choice.local ? ' --local' : ''}`);
     }

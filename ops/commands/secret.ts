@@ -10,6 +10,7 @@ import { deriveKey, SecretFormatError } from '../../lambdas/domain/keys.ts';
 import type { Provider } from '../../lambdas/domain/provider.ts';
 import { parseOptions, UsageError, type OptionSpecs } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
+import { providerOperations } from '../../providers/operations.ts';
 import { providerIds, requireProvider } from '../providers.ts';
 import { listVersions, mirrorToSecretsFile, readNewValue, recentMatches, refuseValueArguments, stageValue, stillPlaceholder, type MatchCounts, type VersionInfo } from '../secrets.ts';
 import { failureMessage, resolveTarget, rotationGrace, targetChoice, targetHelp, TARGET_OPTIONS, whereOf, type GraceWindow, type Target } from '../stack.ts';
@@ -17,17 +18,8 @@ import { failureMessage, resolveTarget, rotationGrace, targetChoice, targetHelp,
 /** lambdas/verifier/secret-cache.ts: fetched at most every 5 minutes, and at most every 30 s after a mismatch. */
 const CACHE_NOTE = 'warm verifiers pick the change up at their next signature mismatch (at most every 30 s) or within 5 minutes (their secret cache)';
 
-/** What each sender does around a rotation (docs/runbook.md, "Rotating a signing secret"). */
-export const ROTATION_NOTES: Readonly<Record<string, string>> = {
-  sully: 'Sully issues the secret and retries non-2xx answers for 24 h: rotate at Sully, store the new secret here at once; deliveries refused in between are retried.',
-  suki: 'Suki never retries: store the new secret here first (rotate keeps the old one accepted), then have Suki switch to it.',
-  soapnoteapi: 'SOAPNoteAPI invalidates the old secret the moment you rotate in its dashboard and never retries: have this command ready, rotate there, store the new value here within seconds, then retire.',
-  solatis: 'you choose the Solatis secret: rotate here first, then register the same value at Solatis; Solatis retries non-2xx (1 m ... 24 h).',
-  generic: "you set this platform's secret in its webhook settings: rotate here first, then enter the same value there.",
-  'standard-webhooks': 'Standard Webhooks senders (Svix) keep signing with the old secret too for 24 h after a rotation: rotate there, then here within those 24 h.',
-  github: 'you choose the GitHub secret: rotate here first, then paste the same value in the webhook settings; GitHub does not retry (redeliver from Recent Deliveries).',
-  stripe: 'roll the secret in the Stripe dashboard with an expiry (Stripe signs with both until then), then store the new one here; Stripe retries for 3 days.',
-};
+/** What each sender does around a rotation (`providers/<id>/notes.ts`; docs/runbook.md, "Rotating a signing secret"). */
+const rotationNote = (providerId: string): string | undefined => providerOperations.get(providerId)?.notes.rotation;
 
 const runbookLink = 'docs/runbook.md#rotating-a-signing-secret';
 
@@ -198,7 +190,7 @@ async function runRotate(argv: readonly string[], io: Io): Promise<ExitCode> {
       io.err(`note: the secret that was AWSPREVIOUS before (version ${previousBefore.versionId ?? '?'}) is no longer accepted`);
     }
     io.err(CACHE_NOTE);
-    io.err(`next: ${ROTATION_NOTES[provider.id] ?? 'switch the sender to the new secret.'} Then watch: ops secret status --provider ${provider.id}${target.kind === 'local' ? ' --local' : ''}; ` +
+    io.err(`next: ${rotationNote(provider.id) ?? 'switch the sender to the new secret.'} Then watch: ops secret status --provider ${provider.id}${target.kind === 'local' ? ' --local' : ''}; ` +
       `retire the old secret once requests match the new one only. Procedure: ${runbookLink}`);
     return ExitCode.Ok;
   }, async (provider, args) => {
@@ -382,7 +374,7 @@ async function runRetire(argv: readonly string[], io: Io): Promise<ExitCode> {
     const recent = await recentMatches(target, 1);
     if (inGrace && !('unavailable' in recent) && recent.previous > 0 && !args.flag('force')) {
       io.err(`ops secret retire: refused: ${recent.previous} request(s) in the last hour were signed with the previous secret of ${provider.id} (${recent.source}); ` +
-        `the sender has not switched yet (${ROTATION_NOTES[provider.id] ?? runbookLink}). Retire anyway with --force`);
+        `the sender has not switched yet (${rotationNote(provider.id) ?? runbookLink}). Retire anyway with --force`);
       return ExitCode.Negative;
     }
     await sm.send(new UpdateSecretVersionStageCommand({ SecretId: target.secretArn, VersionStage: 'AWSPREVIOUS', RemoveFromVersionId: previous.versionId }));

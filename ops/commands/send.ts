@@ -7,22 +7,25 @@ import { deriveKey, SecretFormatError } from '../../lambdas/domain/keys.ts';
 import type { Provider } from '../../lambdas/domain/provider.ts';
 import { signRequest } from '../../lambdas/domain/sign.ts';
 import { verify } from '../../lambdas/domain/verify.ts';
-import { LocalFileError, readRuntime, readSecretsFile } from '../../scripts/local/runtime-files.ts';
-import { secretsFileFrom, stateDirFrom } from '../../scripts/local/settings.ts';
+import { LocalFileError, readRuntime, readSecretsFile, secretsFileFrom, stateDirFrom } from '../local-target.ts';
 import { parseOptions, UsageError } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { providerIds, requireProvider } from '../providers.ts';
 import { defaultEventType, sampleEvent, SAMPLE_EVENT_TYPES } from '../samples.ts';
+import { readSigningSecrets, refuseSecretArguments, SECRET_ENV, SECRET_HINT, SECRET_OPTIONS } from '../secrets.ts';
+import { shown } from '../terminal.ts';
 
 const MAX_COUNT = 1_000;
 const TIMEOUT_MS = 15_000;
 
-const usage = `usage: ops send --provider <id> [--event <type>] [--count <n>] [--url <url>] [--secret <secret>]
+const usage = `usage: ops send --provider <id> [--event <type>] [--count <n>] [--url <url>]
+                [--secret-file <path> | --secret-stdin]
 
 Sends correctly signed sample events in the provider's payload shape, each with fresh ids (a new event
 and dedupe key every time), and prints each answer: status code, event type, dedupe key, answer body.
 By default to the local stack (\`npm start\`), signed with the provider's current secret from the
-local secrets file; with --url to any endpoint, such as a deployed stage, signed with --secret.
+local secrets file; with --url to any endpoint, such as a deployed stage, signed with the secret
+from --secret-file, --secret-stdin or ${SECRET_ENV}.
 
 options:
   --provider <id>    ${providerIds().join(', ')}
@@ -31,17 +34,22 @@ options:
   --count <n>        events to send, one after another (default 1, at most ${MAX_COUNT})
   --url <url>        the API base URL (the stack's ApiUrl output) or the full /webhooks/<id> URL;
                      default: the running local stack (.local/runtime.json), else http://127.0.0.1:$PORT (3000)
-  --secret <secret>  the signing secret; required with a --url that is not on this machine;
-                     default: "current" of the provider in WEBHOOK_SECRETS_FILE (.local/secrets.json)
+  --secret-file <path>  read the signing secret from this file (one line); - reads stdin
+  --secret-stdin     read it from stdin (piped, or typed at a prompt that does not echo)
+                     neither: the environment variable ${SECRET_ENV}; else, for the local stack
+                     only, "current" of the provider in WEBHOOK_SECRETS_FILE (.local/secrets.json).
+                     A secret is required with a --url that is not on this machine. Never
+                     --secret <value>: process lists show arguments to every user of the machine
   -h, --help         show this help
 
 exit codes: 0 every answer was 2xx; 1 an answer was not 2xx, or the endpoint could not be reached;
-2 usage error (unknown provider, bad option, no secret)
+2 usage error (unknown provider, bad option, no secret, a malformed or too short secret, a secret
+given as an argument)
 
 examples:
   npm run -s ops -- send --provider sully
   npm run -s ops -- send --provider stripe --event invoice.paid --count 5
-  npm run -s ops -- send --provider github --url "$API_URL" --secret "$SECRET"`;
+  npm run -s ops -- send --provider github --url "$API_URL" --secret-file github.secret`;
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -70,12 +78,12 @@ function localSecret(providerId: string, secretsFile: string): string {
     secrets = readSecretsFile(secretsFile);
   } catch (error) {
     if (error instanceof LocalFileError) {
-      throw new UsageError(`${error.message}; start the local stack once (npm start creates it) or pass --secret`);
+      throw new UsageError(`${error.message}; start the local stack once (npm start creates it) or ${SECRET_HINT}`);
     }
     throw error;
   }
   const pair = secrets[providerId];
-  if (!pair) throw new UsageError(`${secretsFile} has no secret for ${providerId}; add it or pass --secret`);
+  if (!pair) throw new UsageError(`${secretsFile} has no secret for ${providerId}; add it, or ${SECRET_HINT}`);
   return pair.current;
 }
 
@@ -98,12 +106,13 @@ function reachProblem(error: unknown): string {
 }
 
 async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
+  refuseSecretArguments(argv);
   const args = parseOptions(argv, {
     provider: { type: 'string' },
     event: { type: 'string' },
     count: { type: 'string' },
     url: { type: 'string' },
-    secret: { type: 'string' },
+    ...SECRET_OPTIONS,
   }, ['provider']);
   const provider = requireProvider(args.required('provider'));
   const eventType = args.optional('event') ?? defaultEventType(provider.id);
@@ -120,9 +129,9 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
   const base = urlOption ?? runtime?.url ?? `http://127.0.0.1:${process.env['PORT']?.trim() || '3000'}`;
   const target = targetUrl(base, provider.id);
   const local = LOCAL_HOSTS.has(target.hostname);
-  let secret = args.optional('secret');
+  let [secret] = await readSigningSecrets(args, 1, provider.id);
   if (secret === undefined) {
-    if (!local) throw new UsageError(`--secret is required to send to ${target.host}: the local secrets file signs for the local stack only`);
+    if (!local) throw new UsageError(`a signing secret is required to send to ${target.host} (the local secrets file signs for the local stack only): ${SECRET_HINT}`);
     const secretsFile = process.env['WEBHOOK_SECRETS_FILE']?.trim() ? secretsFileFrom(process.env, stateDir) : (runtime?.secretsFile ?? secretsFileFrom(process.env, stateDir));
     secret = localSecret(provider.id, secretsFile);
   }
@@ -153,7 +162,7 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     }
     const text = await response.text();
     if (response.status < 200 || response.status > 299) failures++;
-    io.out(`${response.status} ${provider.id} ${sample.eventType} ${dedupeKey ?? '-'} ${answerText(text)}`);
+    io.out(`${response.status} ${provider.id} ${shown(sample.eventType)} ${shown(dedupeKey ?? '-')} ${answerText(text)}`);
   }
   if (count > 1) io.err(`${count - failures} of ${count} answered 2xx (${target.href})`);
   return failures === 0 ? ExitCode.Ok : ExitCode.Negative;

@@ -8,8 +8,9 @@ import { signRequest, SignError } from '../../lambdas/domain/sign.ts';
 import { parseOptions, parseUnixSeconds, readFileArg, UsageError } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { dedupeHeaders, eventTypeHeader, providerIds, requireProvider } from '../providers.ts';
+import { readSigningSecrets, refuseSecretArguments, SECRET_HINT, SECRET_OPTIONS } from '../secrets.ts';
 
-const usage = `usage: ops sign --provider <id> --secret <secret> --body-file <path>
+const usage = `usage: ops sign --provider <id> --body-file <path> [--secret-file <path> | --secret-stdin]
                 [--timestamp <unix s>] [--id <message id>] [--event <type>]
 
 Signs the exact bytes of the body file as the provider would and prints the headers to send,
@@ -17,7 +18,11 @@ as one JSON object on stdout.
 
 options:
   --provider <id>       ${providerIds().join(', ')}
-  --secret <secret>     the signing secret as stored (whsec_... where the provider issues one)
+  --secret-file <path>  read the signing secret as stored (whsec_... where the provider issues one)
+                        from this file (one line); - reads stdin
+  --secret-stdin        read it from stdin (piped, or typed at a prompt that does not echo)
+                        neither: from the environment variable WEBHOOK_SECRET. Never --secret <value>:
+                        process lists show arguments to every user of the machine
   --body-file <path>    the body, read as raw bytes: a trailing newline is part of it
   --timestamp <unix s>  signing time in unix seconds (default: now); suki's header gets milliseconds
   --id <message id>     webhook-id (standard-webhooks) or X-GitHub-Delivery (github); default: random
@@ -25,27 +30,27 @@ options:
   -h, --help            show this help
 
 exit codes: 0 headers printed; 2 usage error (missing or bad option, unknown provider,
-unreadable file, malformed secret)
+unreadable file, malformed or too short secret, a secret given as an argument)
 
 example:
-  npx tsx bin/ops.ts sign --provider stripe --secret "$SECRET" --body-file event.json > headers.json
-  npx tsx bin/ops.ts verify --provider stripe --secret "$SECRET" --body-file event.json --headers-file headers.json`;
+  npx tsx bin/ops.ts sign --provider stripe --secret-file stripe.secret --body-file event.json > headers.json
+  npx tsx bin/ops.ts verify --provider stripe --secret-file stripe.secret --body-file event.json --headers-file headers.json`;
 
-function run(argv: readonly string[], io: Io): ExitCode {
+async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
+  refuseSecretArguments(argv);
   const args = parseOptions(
     argv,
     {
       provider: { type: 'string' },
-      secret: { type: 'string' },
+      ...SECRET_OPTIONS,
       'body-file': { type: 'string' },
       timestamp: { type: 'string' },
       id: { type: 'string' },
       event: { type: 'string' },
     },
-    ['provider', 'secret', 'body-file'],
+    ['provider', 'body-file'],
   );
   const provider = requireProvider(args.required('provider'));
-  const secret = args.required('secret');
   const timestampText = args.optional('timestamp');
   const timestamp = timestampText === undefined ? undefined : parseUnixSeconds(timestampText, '--timestamp');
   const id = args.optional('id');
@@ -74,6 +79,8 @@ function run(argv: readonly string[], io: Io): ExitCode {
   }
 
   const body = readFileArg(bodyPath, '--body-file');
+  const [secret] = await readSigningSecrets(args, 1, provider.id);
+  if (secret === undefined) throw new UsageError(`no signing secret: ${SECRET_HINT}`);
   let headers: Record<string, string>;
   try {
     headers = signRequest(provider, secret, body, {

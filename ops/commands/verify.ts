@@ -11,9 +11,12 @@ import { verify as verifyRequest, type Verified } from '../../lambdas/domain/ver
 import { parseOptions, parseUnixSeconds, readFileArg, UsageError } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { describeHeaders, providerIds, requireProvider } from '../providers.ts';
+import { readSigningSecrets, refuseSecretArguments, PREVIOUS_SECRET_ENV, SECRET_ENV, SECRET_HINT, SECRET_OPTIONS } from '../secrets.ts';
+import { json, shown } from '../terminal.ts';
 
 const usage = `usage: ops verify --provider <id> --body-file <path> --headers-file <path>
-                  --secret <current> [--secret <previous>] [--now <unix s>] [--json]
+                  [--secret-file <current> [--secret-file <previous>] | --secret-stdin]
+                  [--now <unix s>] [--json]
 
 Checks a captured request exactly as the stack does: the signature over the raw body bytes,
 the timestamp tolerance, then the event type and the dedupe key. Never prints the secret or the body.
@@ -24,8 +27,13 @@ options:
                          marked it isBase64Encoded; do not re-save it from an editor)
   --headers-file <path>  a JSON object of header name -> string value (names in any case),
                          e.g. the output of ops sign
-  --secret <secret>      the current secret; give --secret a second time for the previous one,
-                         as during a rotation
+  --secret-file <path>   read the current secret from this file (one line); give it a second
+                         time for the previous one, as during a rotation; - reads stdin
+  --secret-stdin         read the current secret from stdin (piped, or typed at a prompt that
+                         does not echo); with --secret-file <previous> for the previous one
+                         neither: the environment variables ${SECRET_ENV} (current) and
+                         ${PREVIOUS_SECRET_ENV} (previous, optional). Never --secret <value>:
+                         process lists show arguments to every user of the machine
   --now <unix s>         the time to check the timestamp against (default: now); for a captured
                          request, the time it was received
   --json                 print the verdict as one JSON object instead of text
@@ -38,7 +46,8 @@ output:
   invalid: <reason> (HTTP <status the stack would answer>, <code>), then hints   (exit 1)
 
 exit codes: 0 valid; 1 invalid; 2 usage error (missing or bad option, unknown provider,
-unreadable file, headers file not a JSON object of strings, malformed secret)`;
+unreadable file, headers file not a JSON object of strings, malformed or too short secret,
+a secret given as an argument)`;
 
 /** Parses the headers file: a JSON object whose values are all strings, no name given twice in different case. */
 function parseHeadersFile(bytes: Buffer, path: string): Headers {
@@ -58,11 +67,11 @@ function parseHeadersFile(bytes: Buffer, path: string): Headers {
   for (const [name, value] of Object.entries(parsed)) {
     if (typeof value !== 'string') {
       const event = name === 'headers' || name === 'multiValueHeaders' ? ' (a whole API Gateway event? save its .headers)' : '';
-      throw new UsageError(`--headers-file ${path}: header '${name}' is not a string${event}`);
+      throw new UsageError(`--headers-file ${path}: header '${shown(name)}' is not a string${event}`);
     }
     const lower = name.toLowerCase();
     const earlier = seen.get(lower);
-    if (earlier !== undefined) throw new UsageError(`--headers-file ${path}: header '${name}' is also given as '${earlier}'`);
+    if (earlier !== undefined) throw new UsageError(`--headers-file ${path}: header '${shown(name)}' is also given as '${shown(earlier)}'`);
     seen.set(lower, name);
     entries.push([name, value]);
   }
@@ -82,16 +91,16 @@ function dedupeTemplates(provider: Provider): string {
 
 function validLines(provider: Provider, verdict: Verified, nowSeconds: number): string[] {
   const lines = [
-    `valid: matched the ${verdict.matched} secret; event type ${verdict.eventType}; dedupe key ${verdict.dedupeKey}`,
+    `valid: matched the ${verdict.matched} secret; event type ${shown(verdict.eventType)}; dedupe key ${shown(verdict.dedupeKey)}`,
     `provider: ${provider.id} (${provider.name})`,
   ];
-  if (verdict.timestamp !== undefined) lines.push(describeTimestamp(provider, verdict.timestamp, nowSeconds));
+  if (verdict.timestamp !== undefined) lines.push(shown(describeTimestamp(provider, verdict.timestamp, nowSeconds)));
   else lines.push(`signed at: ${provider.id} signs no timestamp; only the dedupe ledger stops a replay`);
-  if (verdict.id !== undefined) lines.push(`message id: ${verdict.id}`);
+  if (verdict.id !== undefined) lines.push(`message id: ${shown(verdict.id)}`);
   if (verdict.unrecognized !== undefined) {
     // Authenticated, so the stack accepts it; the processor sets it aside instead of guessing.
     lines.push(
-      `note: signed, but not recognized (${verdict.unrecognized}): the stack accepts it, and its processor moves it to the dead-letter queue`,
+      `note: signed, but not recognized (${shown(verdict.unrecognized)}): the stack accepts it, and its processor moves it to the dead-letter queue`,
       `hint: ${provider.id} reads event type ${provider.eventTypeTemplate.source}; dedupe key ${dedupeTemplates(provider)}`,
     );
   }
@@ -122,7 +131,7 @@ function hints(rejection: Rejection, context: Context): string[] {
       const lines = [
         context.secretCount > 1
           ? 'hint: neither secret matched: is it the secret configured at the vendor for this endpoint?'
-          : 'hint: was the secret rotated at the vendor? pass the other one as a second --secret',
+          : 'hint: was the secret rotated at the vendor? pass the other one as a second --secret-file (or in WEBHOOK_SECRET_PREVIOUS)',
         'hint: is the body byte-exact? not re-serialized JSON, not re-encoded, base64-decoded if API Gateway encoded it',
       ];
       if (body.length > 0 && body[body.length - 1] === 0x0a) {
@@ -135,30 +144,31 @@ function hints(rejection: Rejection, context: Context): string[] {
       const names = Object.keys(headers);
       return [
         `hint: ${provider.id} sends ${describeHeaders(provider).join('; ')}`,
-        `hint: the headers file has ${names.length === 0 ? 'no headers' : names.join(', ')}`,
+        `hint: the headers file has ${names.length === 0 ? 'no headers' : shown(names.join(', '))}`,
       ];
     }
   }
 }
 
-function run(argv: readonly string[], io: Io): ExitCode {
+async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
+  refuseSecretArguments(argv, true);
   const args = parseOptions(
     argv,
     {
       provider: { type: 'string' },
       'body-file': { type: 'string' },
       'headers-file': { type: 'string' },
-      secret: { type: 'string' },
+      ...SECRET_OPTIONS,
       now: { type: 'string' },
       json: { type: 'boolean' },
     },
-    ['provider', 'body-file', 'headers-file', 'secret'],
+    ['provider', 'body-file', 'headers-file'],
   );
   const provider = requireProvider(args.required('provider'));
-  const secrets = args.all('secret');
-  if (secrets.length > 2) throw new UsageError(`--secret given ${secrets.length} times; give the current and at most the previous one`);
   const nowText = args.optional('now');
   const nowSeconds = nowText === undefined ? Date.now() / 1000 : parseUnixSeconds(nowText, '--now');
+  const secrets = await readSigningSecrets(args, 2, provider.id);
+  if (secrets.length === 0) throw new UsageError(`no signing secret: ${SECRET_HINT}`);
 
   let keys: SigningKeys;
   try {
@@ -174,11 +184,11 @@ function run(argv: readonly string[], io: Io): ExitCode {
 
   const verdict = verifyRequest(provider, headers, body, keys, nowSeconds);
   if (args.flag('json')) {
-    io.out(JSON.stringify({ provider: provider.id, ...verdict }));
+    io.out(json({ provider: provider.id, ...verdict }));
   } else if (verdict.ok) {
     for (const line of validLines(provider, verdict, nowSeconds)) io.out(line);
   } else {
-    io.out(`invalid: ${verdict.reason} (HTTP ${verdict.status}, ${verdict.code})`);
+    io.out(`invalid: ${shown(verdict.reason)} (HTTP ${verdict.status}, ${verdict.code})`);
     const context = { provider, headers, body, secretCount: secrets.length, nowGiven: nowText !== undefined };
     for (const line of hints(verdict, context)) io.out(line);
   }

@@ -21,16 +21,30 @@ export interface Run {
   readonly stderr: string;
 }
 
-export function ops(args: readonly string[]): Promise<Run> {
+/**
+ * Runs `ops <args>`. `input` is written to its stdin (which is closed either way); `env` is added to the
+ * environment, from which WEBHOOK_SECRET and WEBHOOK_SECRET_PREVIOUS are removed unless given here.
+ */
+export function ops(args: readonly string[], options: { input?: string; env?: Readonly<Record<string, string>> } = {}): Promise<Run> {
+  const { WEBHOOK_SECRET: _current, WEBHOOK_SECRET_PREVIOUS: _previous, ...inherited } = process.env;
   return new Promise((resolve, reject) => {
-    execFile(TSX, ['bin/ops.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 45_000 }, (error, stdout, stderr) => {
+    const child = execFile(TSX, ['bin/ops.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 45_000, env: { ...inherited, ...options.env } }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
         reject(new Error(`ops did not exit normally (${String(error.code ?? error.signal)}): ${stderr}`));
         return;
       }
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
+    child.stdin?.on('error', () => {}); // ops may exit before reading it
+    child.stdin?.end(options.input ?? '');
   });
+}
+
+let secretFiles = 0;
+
+/** `--secret-file <path>` for a secret, written to a new file in `dir` (one per call: concurrent tests never share one). */
+export function secretFile(dir: { write(name: string, content: string | Uint8Array): string }, secret: string): string[] {
+  return ['--secret-file', dir.write(`secret-${++secretFiles}`, secret)];
 }
 
 export function firstLine(text: string): string {

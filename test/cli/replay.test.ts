@@ -3,7 +3,7 @@
  * envelope it re-enqueues carries the signed timestamp stored in the ledger (`signedAt`, epoch ms) as the
  * sender spelled it (suki milliseconds, stripe seconds), as the verifier's own envelope does; an entry
  * without `signedAt` (claimed before it was stored, or an unsigned scheme) gets none. The end-to-end replay
- * against the local stack is test/oncall/replay.test.ts.
+ * against the local stack is test/local/oncall/replay.test.ts.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';

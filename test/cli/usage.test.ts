@@ -2,7 +2,7 @@
  * Usage errors (exit 2, message on stderr, nothing on stdout) and help (stdout, exit 0), as a subprocess.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { firstLine, ops, tempDir, vectors } from './helpers.ts';
+import { firstLine, ops, secretFile, tempDir, vectors } from './helpers.ts';
 
 const tmp = tempDir('ops-usage-');
 afterAll(() => tmp.remove());
@@ -11,7 +11,9 @@ const sully = vectors(Math.floor(Date.now() / 1000)).find((v) => v.provider === 
 if (!sully) throw new Error('no sully vector');
 const body = tmp.write('sully.body', sully.body);
 const headers = tmp.write('sully.headers.json', JSON.stringify(sully.headers));
-const verifySully = (...extra: string[]) => ['verify', '--provider', 'sully', '--secret', sully.secret, '--body-file', body, ...extra];
+const sullySecret = secretFile(tmp, sully.secret);
+const anySecret = secretFile(tmp, 'any-secret-of-16-bytes-or-more');
+const verifySully = (...extra: string[]) => ['verify', '--provider', 'sully', ...sullySecret, '--body-file', body, ...extra];
 
 const PROVIDER_IDS = ['sully', 'suki', 'soapnoteapi', 'solatis', 'generic', 'standard-webhooks', 'github', 'stripe'];
 
@@ -27,13 +29,13 @@ interface UsageCase {
 const cases: UsageCase[] = [
   {
     name: 'unknown provider lists the known ids',
-    args: ['verify', '--provider', 'acme', '--secret', 's', '--body-file', body, '--headers-file', headers],
+    args: ['verify', '--provider', 'acme', ...anySecret, '--body-file', body, '--headers-file', headers],
     error: `ops verify: unknown provider 'acme'; known providers: ${PROVIDER_IDS.join(', ')}`,
   },
   {
     name: 'missing options are all named at once',
     args: ['sign', '--provider', 'sully'],
-    error: 'ops sign: missing --secret, --body-file',
+    error: 'ops sign: missing --body-file',
   },
   {
     name: 'an unknown flag',
@@ -42,18 +44,18 @@ const cases: UsageCase[] = [
   },
   {
     name: 'a value split off by the shell is not echoed',
-    args: ['sign', '--provider', 'sully', '--secret', 'correct', 'horse-battery', '--body-file', body],
+    args: ['sign', '--provider', 'sully', '--secret-file', 'correct', 'horse-battery', '--body-file', body],
     error: 'ops sign: unexpected argument: this command takes only --options (quote values that contain spaces)',
     secret: 'horse-battery',
   },
   {
     name: 'an option given twice',
-    args: ['sign', '--provider', 'sully', '--provider', 'suki', '--secret', 's', '--body-file', body],
+    args: ['sign', '--provider', 'sully', '--provider', 'suki', ...anySecret, '--body-file', body],
     error: 'ops sign: --provider given 2 times; give it once',
   },
   {
     name: 'an unreadable body file names the path',
-    args: ['verify', '--provider', 'sully', '--secret', 's', '--body-file', `${body}.missing`, '--headers-file', headers],
+    args: ['verify', '--provider', 'sully', ...anySecret, '--body-file', `${body}.missing`, '--headers-file', headers],
     error: `ops verify: cannot read --body-file ${body}.missing: no such file`,
   },
   {
@@ -74,7 +76,7 @@ const cases: UsageCase[] = [
   },
   {
     name: 'a secret that is not whsec_ + base64 for standard-webhooks, without echoing it',
-    args: ['verify', '--provider', 'standard-webhooks', '--secret', 'whsec_not*base64!', '--body-file', body, '--headers-file', headers],
+    args: ['verify', '--provider', 'standard-webhooks', ...secretFile(tmp, 'whsec_not*base64!'), '--body-file', body, '--headers-file', headers],
     error: 'ops verify: standard-webhooks current secret must be whsec_ followed by base64',
     secret: 'not*base64!',
   },
@@ -115,6 +117,18 @@ const cases: UsageCase[] = [
     secret: 'whsec_argv_secret_123',
   },
   {
+    name: 'secret set refuses a raw secret shorter than 16 bytes, without echoing it',
+    args: ['secret', 'set', '--provider', 'sully', '--local', '--value-file', tmp.write('short.secret', 'whsec_tiny_key\n')],
+    error: /^ops secret set: sully new secret is too short: 14 bytes, at least 16 are required/,
+    secret: 'whsec_tiny_key',
+  },
+  {
+    name: 'secret set refuses a 1-byte whsec_ key for standard-webhooks',
+    args: ['secret', 'set', '--provider', 'standard-webhooks', '--local', '--value-file', tmp.write('one-byte.secret', 'whsec_QQ==')],
+    error: /^ops secret set: standard-webhooks new secret is too short: its base64 decodes to 1 bytes, at least 24 are required/,
+    secret: 'whsec_QQ==',
+  },
+  {
     name: '--local and --stack together',
     args: ['replay', '--provider', 'stripe', '--key', 'evt_1', '--local', '--stack', 'WebhookReceiver-prod'],
     error: 'ops replay: --local reads the local stack: --stack and --region do not apply',
@@ -149,7 +163,7 @@ describe.concurrent('help prints usage to stdout and exits 0', () => {
     { args: ['--help'], first: 'usage: ops <command> [options]', mentions: ['sign', 'verify', 'exit codes', 'dlq list|redrive', 'secret set|rotate|status|retire', 'replay', 'docs/runbook.md'] },
     { args: ['-h'], first: 'usage: ops <command> [options]', mentions: ['sign', 'verify'] },
     { args: ['help', 'verify'], first: 'usage: ops verify --provider <id> --body-file <path> --headers-file <path>', mentions: ['--json'] },
-    { args: ['sign', '--help'], first: 'usage: ops sign --provider <id> --secret <secret> --body-file <path>', mentions: ['--event', ...PROVIDER_IDS] },
+    { args: ['sign', '--help'], first: 'usage: ops sign --provider <id> --body-file <path> [--secret-file <path> | --secret-stdin]', mentions: ['--event', 'WEBHOOK_SECRET', ...PROVIDER_IDS] },
     { args: ['verify', '-h'], first: 'usage: ops verify --provider <id> --body-file <path> --headers-file <path>', mentions: ['--now', ...PROVIDER_IDS] },
     { args: ['dlq', '--help'], first: 'usage: ops dlq list --provider <id> [--local | --stack <name>] [--max <n>] [--json] [--show-body]', mentions: ['redrive', 'docs/runbook.md#dlq-not-empty'] },
     { args: ['dlq', 'list', '--help'], first: 'usage: ops dlq list --provider <id> [--local | --stack <name> [--region <region>]] [--max <n>] [--json] [--show-body]', mentions: ['PATIENT DATA', ...PROVIDER_IDS] },
@@ -158,7 +172,7 @@ describe.concurrent('help prints usage to stdout and exits 0', () => {
     { args: ['secret', 'status', '--help'], first: 'usage: ops secret status --provider <id> [--local | --stack <name> [--region <region>]] [--hours <n>] [--json]', mentions: ['SecretPreviousMatched'] },
     { args: ['replay', '--help'], first: 'usage: ops replay --provider <id> --key <dedupe key> [--local | --stack <name> [--region <region>]] [--json]', mentions: ['claim-check', 'DuplicateDelivery'] },
     // Help wins over otherwise invalid arguments.
-    { args: ['sign', '--provider', 'acme', '--bogus', '-h'], first: 'usage: ops sign --provider <id> --secret <secret> --body-file <path>', mentions: [] },
+    { args: ['sign', '--provider', 'acme', '--bogus', '-h'], first: 'usage: ops sign --provider <id> --body-file <path> [--secret-file <path> | --secret-stdin]', mentions: [] },
   ];
 
   it.for(helps)('ops $args', async (h, { expect }) => {

@@ -4,7 +4,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import Stripe from 'stripe';
 import { afterAll, describe, expect, it } from 'vitest';
-import { firstLine, GITHUB_DOC_VECTOR, leaks, ops, PHI, tempDir, vectors, type Vector } from './helpers.ts';
+import { firstLine, GITHUB_DOC_VECTOR, leaks, ops, PHI, secretFile, tempDir, vectors, type Vector } from './helpers.ts';
 
 const now = Math.floor(Date.now() / 1000);
 const all = vectors(now);
@@ -27,7 +27,7 @@ function files(name: string, body: Uint8Array, headers: unknown): string[] {
 }
 
 function verifyArgs(v: Vector, name: string, overrides: { body?: Uint8Array; headers?: unknown } = {}): string[] {
-  return ['verify', '--provider', v.provider, '--secret', v.secret, ...files(name, overrides.body ?? v.body, overrides.headers ?? v.headers)];
+  return ['verify', '--provider', v.provider, ...secretFile(tmp, v.secret), ...files(name, overrides.body ?? v.body, overrides.headers ?? v.headers)];
 }
 
 it('the GitHub vector is the documented one (guards the independent recipe)', () => {
@@ -73,7 +73,7 @@ describe.concurrent('rotation, captured requests and other verdicts', () => {
   it('matches the previous secret when the sender still signs with it, and says so', async ({ expect }) => {
     const v = vector('stripe');
     const run = await ops([
-      'verify', '--provider', 'stripe', '--secret', 'whsec_the_new_secret', '--secret', v.secret,
+      'verify', '--provider', 'stripe', ...secretFile(tmp, 'whsec_the_new_secret'), ...secretFile(tmp, v.secret),
       ...files('previous', v.body, v.headers),
     ]);
 
@@ -128,7 +128,7 @@ describe.concurrent('rotation, captured requests and other verdicts', () => {
 
   it('--json prints the verdict of an invalid request and still exits 1', async ({ expect }) => {
     const v = vector('suki');
-    const run = await ops(['verify', '--provider', 'suki', '--secret', 'not-the-secret', '--json', ...files('json-invalid', v.body, v.headers)]);
+    const run = await ops(['verify', '--provider', 'suki', ...secretFile(tmp, 'not-the-suki-partner-secret'), '--json', ...files('json-invalid', v.body, v.headers)]);
 
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toEqual({
@@ -195,7 +195,7 @@ describe.concurrent('signed bodies whose shape the stack cannot read are valid, 
     const signature = 'g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=';
     const headers = { 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': '1614265330', 'webhook-signature': `v1,${signature}` };
     const run = await ops([
-      'verify', '--provider', 'standard-webhooks', '--secret', secret, '--now', '1614265330',
+      'verify', '--provider', 'standard-webhooks', ...secretFile(tmp, secret), '--now', '1614265330',
       ...files('sw-spec-vector', Buffer.from('{"test": 2432232314}'), headers),
     ]);
 
@@ -215,7 +215,7 @@ describe.concurrent('signed bodies whose shape the stack cannot read are valid, 
     const body = JSON.stringify({ object: 'event', data: { name: PHI } }); // no id, no type, no data.object
     const header = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: v.secret, timestamp: now });
     const sha = createHash('sha256').update(body).digest('hex');
-    const args = ['verify', '--provider', 'stripe', '--secret', v.secret, ...files('stripe-drift', Buffer.from(body), { 'Stripe-Signature': header })];
+    const args = ['verify', '--provider', 'stripe', ...secretFile(tmp, v.secret), ...files('stripe-drift', Buffer.from(body), { 'Stripe-Signature': header })];
 
     const run = await ops(args);
     expect(run.code).toBe(0);
@@ -246,5 +246,76 @@ describe.concurrent('signed bodies whose shape the stack cannot read are valid, 
     expect(firstLine(run.stdout)).toBe(`valid: matched the current secret; event type unknown; dedupe key ${createHash('sha256').update(body).digest('hex')}`);
     expect(run.stdout).toContain('note: signed, but not recognized (body is not JSON)');
     expect(leaks(run, v)).toEqual([]);
+  });
+});
+
+describe.concurrent('secrets come from files, stdin or the environment, never from an argument', () => {
+  const v = vector('stripe');
+  const request = () => files(`sources-${Math.random().toString(36).slice(2)}`, v.body, v.headers);
+
+  it('refuses --secret <value> with exit 2, says how to pass it, and does not echo it', async ({ expect }) => {
+    const run = await ops(['verify', '--provider', 'stripe', '--secret', v.secret, ...request()]);
+
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(firstLine(run.stderr)).toBe(
+      'ops verify: --secret: secret values are never taken as arguments (they land in shell history and process lists); ' +
+        'give --secret-file <path> (a file only you can read), pipe it with --secret-stdin (or --secret-file -), or set WEBHOOK_SECRET ' +
+        '(and WEBHOOK_SECRET_PREVIOUS for the previous one; or give --secret-file twice)',
+    );
+    expect(run.stderr).not.toContain(v.secret);
+  });
+
+  it('WEBHOOK_SECRET and WEBHOOK_SECRET_PREVIOUS: the previous one matches', async ({ expect }) => {
+    const run = await ops(['verify', '--provider', 'stripe', ...request()], {
+      env: { WEBHOOK_SECRET: 'whsec_the_new_stripe_secret', WEBHOOK_SECRET_PREVIOUS: v.secret },
+    });
+
+    expect(run.code).toBe(0);
+    expect(firstLine(run.stdout)).toBe('valid: matched the previous secret; event type payment_intent.succeeded; dedupe key evt_1StripeTest');
+    expect(leaks(run, v)).toEqual([]);
+  });
+
+  it('--secret-stdin is the current secret, a --secret-file beside it the previous one', async ({ expect }) => {
+    const run = await ops(['verify', '--provider', 'stripe', '--secret-stdin', ...secretFile(tmp, v.secret), ...request()], {
+      input: 'whsec_the_new_stripe_secret\n',
+    });
+
+    expect(run.code).toBe(0);
+    expect(firstLine(run.stdout)).toMatch(/^valid: matched the previous secret;/);
+  });
+
+  it('three secrets are a usage error', async ({ expect }) => {
+    const run = await ops(['verify', '--provider', 'stripe', ...secretFile(tmp, v.secret), ...secretFile(tmp, v.secret), ...secretFile(tmp, v.secret), ...request()]);
+
+    expect(run.code).toBe(2);
+    expect(firstLine(run.stderr)).toBe('ops verify: 3 secrets given; give the current and at most the previous one');
+  });
+});
+
+describe.concurrent('sender-controlled text is escaped', () => {
+  // A body's id that rewrites the terminal: OSC 0 (window title), ED 2 (clear screen), a C1 CSI, RLO.
+  const id = 'evt_\u001b]0;pwned\u0007_\u001b[2J_\u009b31m_\u202e_end';
+  const body = JSON.stringify({ id, object: 'event', type: 'payment_intent.succeeded', data: { name: PHI } });
+  const secret = vector('stripe').secret;
+  const header = Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp: now });
+  const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('ops verify prints the dedupe key with its control characters escaped', async ({ expect }) => {
+    const run = await ops(['verify', '--provider', 'stripe', ...secretFile(tmp, secret), ...files('escapes', Buffer.from(body), { 'Stripe-Signature': header })]);
+
+    expect(run.code).toBe(0);
+    expect(firstLine(run.stdout)).toBe(
+      'valid: matched the current secret; event type payment_intent.succeeded; dedupe key evt_\\x1b]0;pwned\\x07_\\x1b[2J_\\x9b31m_\\u202e_end',
+    );
+    expect(run.stdout + run.stderr).not.toMatch(raw);
+  });
+
+  it('ops verify --json stays JSON with the exact key, and emits no raw C1 or bidi control either', async ({ expect }) => {
+    const run = await ops(['verify', '--provider', 'stripe', ...secretFile(tmp, secret), '--json', ...files('escapes-json', Buffer.from(body), { 'Stripe-Signature': header })]);
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, dedupeKey: id });
+    expect(run.stdout).not.toMatch(raw);
   });
 });

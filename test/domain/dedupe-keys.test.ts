@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as domain from '../../lambdas/domain/dedupe-key.ts';
 import { prepareKeys } from '../../lambdas/domain/keys.ts';
 import { defineProvider, type ProviderDefinition } from '../../lambdas/domain/provider.ts';
-import { providerDefinitions } from '../../lambdas/domain/providers.ts';
+import { providerDeclarations } from '../../providers/index.ts';
 import { verify } from '../../lambdas/domain/verify.ts';
 import { NOW, bytes, check } from './fixtures.ts';
 import { sign } from './signers.ts';
@@ -70,7 +70,7 @@ describe('values cannot run into each other', () => {
 
   // A provider of its own: three values, literal text of several characters, several rules.
   const definition: ProviderDefinition = {
-    ...providerDefinitions.find((d) => d.id === 'solatis')!,
+    ...providerDeclarations.find((d) => d.id === 'solatis')!,
     id: 'keys',
     eventType: '{body:t}',
     dedupeKey: [
@@ -79,10 +79,10 @@ describe('values cannot run into each other', () => {
     ],
   };
   const provider = defineProvider(definition);
-  const keys = prepareKeys(provider, { current: 'secret' });
+  const keys = prepareKeys(provider, { current: 'dedupe-test-secret' });
   const keyFor = (t: string, a: string, b: string): string => {
     const body = JSON.stringify({ t, a, b });
-    const verdict = verify(provider, sign('solatis', { body, secret: 'secret' }), bytes(body), keys, NOW);
+    const verdict = verify(provider, sign('solatis', { body, secret: 'dedupe-test-secret' }), bytes(body), keys, NOW);
     if (!verdict.ok || verdict.unrecognized) throw new Error('expected a recognized event');
     return verdict.dedupeKey;
   };

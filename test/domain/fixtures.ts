@@ -1,11 +1,11 @@
 /**
  * Shared fixtures for the verification tests: the eight providers as their vendors document them, the
  * secrets, the verifier's clock, and `check` (the pure verifier with prepared keys). Signers live in
- * signers.ts, seed-shaped payloads in samples.ts.
+ * signers.ts, payloads shaped as the vendors document them in samples.ts.
  */
 import { prepareKeys, type SecretPair } from '../../lambdas/domain/keys.ts';
 import type { Provider } from '../../lambdas/domain/provider.ts';
-import { findProvider } from '../../lambdas/domain/providers.ts';
+import { findProvider } from '../../providers/index.ts';
 import { verify, type Verdict } from '../../lambdas/domain/verify.ts';
 
 export const PROVIDER_IDS = ['sully', 'suki', 'soapnoteapi', 'solatis', 'generic', 'standard-webhooks', 'github', 'stripe'] as const;

@@ -3,13 +3,14 @@ import { Webhook as SvixWebhook } from 'svix';
 import { describe, expect, it } from 'vitest';
 import { prepareKeys } from '../../lambdas/domain/keys.ts';
 import { ProviderDefinitionError, defineProvider, type ProviderDefinition } from '../../lambdas/domain/provider.ts';
-import { buildRegistry, findProvider, providerDefinitions, providers } from '../../lambdas/domain/providers.ts';
+import { buildRegistry } from '../../lambdas/domain/registry.ts';
+import { findProvider, providerDeclarations, providers } from '../../providers/index.ts';
 import { verify } from '../../lambdas/domain/verify.ts';
 import { NOW, PROVIDER_IDS, SECRETS, SIGNATURE_HEADER, bytes } from './fixtures.ts';
 import { sample } from './samples.ts';
 
 function definition(id: string): ProviderDefinition {
-  const found = providerDefinitions.find((d) => d.id === id);
+  const found = providerDeclarations.find((d) => d.id === id);
   if (!found) throw new Error(`no definition ${id}`);
   return found;
 }
@@ -86,7 +87,7 @@ describe('defineProvider rejects bad declarations with the exact problem', () =>
   }
 
   it('accepts every built-in declaration unchanged (control)', () => {
-    for (const def of providerDefinitions) expect(defineProvider(def).id).toBe(def.id);
+    for (const def of providerDeclarations) expect(defineProvider(def).id).toBe(def.id);
   });
 });
 
@@ -100,7 +101,7 @@ describe('a new provider declared purely as data', () => {
     timestamp: { header: 'svix-timestamp', unit: 's', toleranceSeconds: 300 },
     idHeader: 'svix-id',
   };
-  const registry = buildRegistry([...providerDefinitions, svixDef]);
+  const registry = buildRegistry([...providerDeclarations, svixDef]);
   const svix = registry.get('svix');
   const secret = SECRETS['standard-webhooks'].current;
   const msgId = 'msg_p5jXN8AQM9LWM0D4loKWxJek';

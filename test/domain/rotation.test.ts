@@ -54,7 +54,7 @@ describe('current and previous secrets', () => {
     const body = sample('stripe').body;
     for (const header of [`t=${ts},${v1(previous)},${v1(current)}`, `t=${ts},${v1(current)},${v1(previous)}`]) {
       // Only the previous secret configured: the previous signature matches wherever it sits.
-      expect(check('stripe', { 'stripe-signature': header }, body, { secrets: { current: 'whsec_unrelated', previous: SECRETS.stripe.previous } })).toMatchObject({
+      expect(check('stripe', { 'stripe-signature': header }, body, { secrets: { current: 'whsec_unrelated_secret', previous: SECRETS.stripe.previous } })).toMatchObject({
         ok: true,
         matched: 'previous',
       });

@@ -4,13 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ProviderDefinitionError, defineProvider, type ProviderDefinition } from '../../lambdas/domain/provider.ts';
-import { providerDefinitions, providers } from '../../lambdas/domain/providers.ts';
+import { providerDeclarations, providers } from '../../providers/index.ts';
 import { DEFAULT_DELIVERY, check } from './fixtures.ts';
 import { sample } from './samples.ts';
 import { recipe } from './signers.ts';
 
 function definition(id: string): ProviderDefinition {
-  const found = providerDefinitions.find((d) => d.id === id);
+  const found = providerDeclarations.find((d) => d.id === id);
   if (!found) throw new Error(`no definition ${id}`);
   return found;
 }

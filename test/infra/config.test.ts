@@ -1,6 +1,7 @@
-/** bin/config.ts: defaults, coercion of `-c` strings, and errors that say what to fix. */
+/** lib/config/load.ts: defaults, coercion of `-c` strings, and errors that say what to fix. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../bin/config.ts';
+import { ConfigError, loadConfig, parseConfig, providersConfigProblem } from '../../lib/config/load.ts';
+import { providerDeclarations } from '../../providers/index.ts';
 import { CDK_JSON_CONTEXT } from './synth.ts';
 
 /** The problems a configuration is rejected with (fails the test if it is accepted). */
@@ -46,7 +47,7 @@ describe('defaults', () => {
       processor: { memoryMb: 256, timeoutSeconds: 30, provisionedConcurrency: 0 },
       alarms: { verifierP99Ms: 8_000, signatureFailureMinRequests: 10 },
     });
-    // 29: the 19 receives the 6-hour retry budget can take, plus 10 for crashes (bin/config.ts).
+    // 29: the 19 receives the 6-hour retry budget can take, plus 10 for crashes (lib/config/load.ts).
     expect(config.retryBudgetSeconds).toBe(21_600);
     expect(config.providers).toEqual([{ id: 'sully', maxReceiveCount: 29, batchSize: 10, maxConcurrency: 5 }]);
     expect(config.alarmEmail).toBeUndefined();
@@ -93,14 +94,14 @@ describe('errors', () => {
     expect(problemsOf({ stage: 'qa', providers: ['sully'] })).toEqual(['stage: must be one of dev, staging, prod (got "qa")']);
   });
 
-  it('asks for at least one provider', () => {
-    expect(problemsOf({})).toEqual([expect.stringMatching(/^providers: enable at least one of sully, suki, .*stripe$/)]);
-    expect(problemsOf({ providers: [] })[0]).toMatch(/^providers: enable at least one/);
+  it('enables every registered provider when none are named, and asks for at least one when the list is empty', () => {
+    expect(parseConfig({}).providers.map((p) => p.id)).toEqual(providerDeclarations.map((d) => d.id));
+    expect(problemsOf({ providers: [] })).toEqual([expect.stringMatching(/^providers: enable at least one of sully, suki, .*stripe$/)]);
   });
 
   it('rejects an unknown provider and lists the built-in ones', () => {
     const [problem] = problemsOf({ providers: ['sully', 'acme'] });
-    expect(problem).toMatch(/^providers\.acme: unknown provider \(built in: sully, suki, soapnoteapi, solatis, generic, standard-webhooks, github, stripe;/);
+    expect(problem).toMatch(/^providers\.acme: unknown provider \(registered: sully, suki, soapnoteapi, solatis, generic, standard-webhooks, github, stripe; add one as a folder providers\/acme\/ and its entry in providers\/index\.ts\)$/);
   });
 
   it('reports every problem at once, each with its path and the value given', () => {
@@ -208,26 +209,41 @@ describe('errors', () => {
   });
 });
 
-describe("a fork's own provider", () => {
-  it('is accepted with a valid definition whose id matches its key', () => {
-    const config = parseConfig({ providers: { acme: { definition: acme } } });
-    expect(config.providers[0]).toMatchObject({ id: 'acme', definition: acme });
-  });
-
-  it('is rejected when the definition does not compile, with the reason', () => {
-    const [problem] = problemsOf({ providers: { acme: { definition: { ...acme, signature: { ...acme.signature, format: 'pairs' } } } } });
-    expect(problem).toMatch(/^providers\.acme\.definition: .*timestamp/);
-  });
-
-  it('is rejected when the definition names another id', () => {
-    expect(problemsOf({ providers: { acme: { definition: { ...acme, id: 'other' } } } })).toEqual([
-      'providers.acme.definition.id: must equal the key "acme" (got "other")',
-      expect.stringMatching(/^providers\.acme: unknown provider/),
+describe('a provider declared in the configuration', () => {
+  it('is refused, with where to declare it instead', () => {
+    expect(problemsOf({ providers: { acme: { definition: acme } } })).toEqual([
+      'providers.acme.definition: providers are not declared in the configuration: add a folder providers/acme/ ' +
+        '(declaration, processor, samples, notes) and its entry in providers/index.ts (README, "Add a provider")',
     ]);
+    expect(problemsOf({ providers: { sully: { definition: { ...acme, id: 'sully' } } } })[0]).toMatch(/^providers\.sully\.definition: providers are not declared/);
   });
 
   it('is refused when the verifier environment would overflow 4 KB', () => {
-    const many = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`acme${i}`, { definition: { ...acme, id: `acme${i}` } }]));
-    expect(problemsOf({ providers: many }).at(-1)).toMatch(/would not fit the verifier's 4 KB of environment variables/);
+    expect(providersConfigProblem(8)).toBeUndefined();
+    expect(providersConfigProblem(14)).toMatch(/would not fit the verifier's 4 KB of environment variables/);
+  });
+});
+
+describe('processor concurrency and alarms (issue 12)', () => {
+  it('refuses a reserved concurrency below the event source maxConcurrency, which would send messages to the DLQ', () => {
+    expect(problemsOf({ providers: { sully: { reservedConcurrency: 3 } } })).toEqual([
+      "providers.sully.reservedConcurrency: must be at least maxConcurrency (5) or unset (got 3): Lambda would throttle the event source's " +
+        'other invocations, and their messages return to the queue as failed receives until they reach the DLQ; raise it or lower maxConcurrency',
+    ]);
+    expect(problemsOf({ providers: { stripe: { maxConcurrency: 10, reservedConcurrency: 9 } } })[0]).toMatch(
+      /^providers\.stripe\.reservedConcurrency: must be at least maxConcurrency \(10\) or unset \(got 9\)/,
+    );
+    expect(parseConfig({ providers: { sully: { reservedConcurrency: 5 }, stripe: { maxConcurrency: 2, reservedConcurrency: 2 } } }).providers
+      .map((p) => [p.id, p.maxConcurrency, p.reservedConcurrency])).toEqual([['sully', 5, 5], ['stripe', 2, 2]]);
+  });
+
+  it('gives ProcessorErrors a minimum error count: one more than a single poison message causes in 5 minutes', () => {
+    // Visibility timeout 6 x processor timeout: 30 s -> 180 s -> 2 receives in 300 s; 5 s -> 30 s -> 10.
+    expect(parseConfig({ providers: ['sully'] }).alarms.processorErrorMinCount).toBe(3);
+    expect(parseConfig({ providers: ['sully'], processor: { timeoutSeconds: 5 } }).alarms.processorErrorMinCount).toBe(11);
+    expect(parseConfig({ providers: ['sully'], alarms: { processorErrorMinCount: '7' } }).alarms.processorErrorMinCount).toBe(7);
+    expect(problemsOf({ providers: ['sully'], alarms: { processorErrorMinCount: 0 } })).toEqual([
+      'alarms.processorErrorMinCount: must be a number from 1 to 1000000 (got 0)',
+    ]);
   });
 });

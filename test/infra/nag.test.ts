@@ -7,7 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../bin/config.ts';
+import { loadConfig } from '../../lib/config/load.ts';
 import { WebhookReceiverStack } from '../../lib/webhook-receiver-stack.ts';
 import { CDK_JSON_CONTEXT, synthesize, type Synthesized } from './synth.ts';
 

@@ -7,7 +7,7 @@
 import { randomInt } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deriveKey, SecretFormatError } from '../../lambdas/domain/keys.ts';
-import { providers } from '../../lambdas/domain/providers.ts';
+import { providers } from '../../providers/index.ts';
 import { placeholderGenerator } from '../../lib/secret-placeholder.ts';
 import { resources, synthesize } from './synth.ts';
 
@@ -54,29 +54,16 @@ describe('the generated placeholder derives a key', () => {
   });
 });
 
-describe("a fork's own provider", () => {
+describe('each provider of the registry', () => {
   let generated: Record<string, unknown>;
 
   beforeAll(() => {
-    const svix = {
-      id: 'svix',
-      name: 'Svix (svix-* headers)',
-      signature: { header: 'svix-signature', format: 'list', encoding: 'base64' },
-      timestamp: { header: 'svix-timestamp', unit: 's', toleranceSeconds: 300 },
-      idHeader: 'svix-id',
-      signedContent: '{id}.{timestamp}.{body}',
-      key: 'whsec-base64',
-      eventType: '{body:type}',
-      dedupeKey: '{id}',
-      retries: 'Svix retries for about 28 hours with exponential backoff.',
-      docs: 'https://docs.svix.com/receiving/verifying-payloads/how-manual',
-    };
-    const { template } = synthesize({ providers: { sully: {}, svix: { definition: svix } } });
+    const { template } = synthesize({ providers: { sully: {}, 'standard-webhooks': {} } });
     const secrets = resources(template, 'AWS::SecretsManager::Secret');
-    generated = { sully: secrets['SecretSully']!.Properties!.GenerateSecretString, svix: secrets['SecretSvix']!.Properties!.GenerateSecretString };
+    generated = { sully: secrets['SecretSully']!.Properties!.GenerateSecretString, 'standard-webhooks': secrets['SecretStandardWebhooks']!.Properties!.GenerateSecretString };
   }, 60_000);
 
   it('gets the placeholder form of its declared key derivation', () => {
-    expect(generated).toEqual({ sully: {}, svix: { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false } });
+    expect(generated).toEqual({ sully: {}, 'standard-webhooks': { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false } });
   });
 });

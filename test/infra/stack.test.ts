@@ -6,18 +6,28 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pascalCase } from '../../lib/naming.ts';
 import { RUNBOOK_ANCHORS } from '../../lib/runbook.ts';
-import { actionsOf, CDK_JSON_CONTEXT, logicalId, resources, roleStatements, synthesize, type Statement } from './synth.ts';
+import { providerDeclarations } from '../../providers/index.ts';
+import { actionsOf, logicalId, resources, roleStatements, synthesize, type Statement } from './synth.ts';
 
 const PROVIDERS = ['sully', 'suki', 'soapnoteapi', 'solatis', 'generic', 'standard-webhooks', 'github', 'stripe'];
 const dataKey = { 'Fn::GetAtt': ['DataKey', 'Arn'] };
 const telemetryKey = { 'Fn::GetAtt': ['TelemetryKey', 'Arn'] };
+
+/**
+ * Resources of this stack's own constructs: without the provider CDK adds, in dev only, to empty the buckets
+ * on `cdk destroy` (autoDeleteObjects; its function and role are CDK's, asserted in deploy-correctness.test.ts).
+ */
+const AUTO_DELETE_PROVIDER = 'CustomS3AutoDeleteObjectsCustomResourceProvider';
+const ownResources = (t: Template, type: string) =>
+  Object.fromEntries(Object.entries(resources(t, type)).filter(([id]) => !id.startsWith(AUTO_DELETE_PROVIDER)));
 
 let template: Template;
 let verifierRole: string;
 let verifierStatements: Statement[];
 
 beforeAll(() => {
-  const providers = { ...(CDK_JSON_CONTEXT.providers as Record<string, object>), stripe: { maxReceiveCount: 40, maxConcurrency: 3 } };
+  // Every provider of the registry (cdk.json names none: all are enabled), stripe with settings of its own.
+  const providers = { ...Object.fromEntries(providerDeclarations.map((d) => [d.id, {}])), stripe: { maxReceiveCount: 40, maxConcurrency: 3 } };
   ({ template } = synthesize({ providers, processor: { memoryMb: 256, timeoutSeconds: 20 } }));
   verifierRole = logicalId(template, 'AWS::IAM::Role', 'IngressVerifierRole');
   verifierStatements = roleStatements(template, verifierRole);
@@ -80,7 +90,7 @@ describe('encryption at rest with customer-managed keys', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([Match.objectLike({
-          Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+          Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] } },
           Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
         })]),
       },
@@ -120,11 +130,11 @@ describe('TLS-only resource policies', () => {
     }
   });
 
-  it('the alarm topic denies non-TLS publishing and admits only this account\'s CloudWatch alarms', () => {
+  it('the alarm topic denies non-TLS requests and admits only this account\'s CloudWatch alarms', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          denyInsecure('sns:Publish'),
+          denyInsecure(Match.arrayWith(['sns:Publish', 'sns:SetTopicAttributes', 'sns:Subscribe'])),
           Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }) }),
         ]),
       },
@@ -194,7 +204,7 @@ describe('queues and processors', () => {
 
 describe('Lambda functions', () => {
   it('every function runs Node.js 24 on arm64 with active tracing and its own log group', () => {
-    const functions = resources(template, 'AWS::Lambda::Function');
+    const functions = ownResources(template, 'AWS::Lambda::Function');
     // The verifier, one processor per provider, the spool sweeper.
     expect(Object.keys(functions)).toHaveLength(PROVIDERS.length + 2);
     for (const [id, fn] of Object.entries(functions)) {
@@ -208,7 +218,7 @@ describe('Lambda functions', () => {
   });
 
   it('no role has a managed policy (grants are explicit)', () => {
-    for (const [id, role] of Object.entries(resources(template, 'AWS::IAM::Role'))) {
+    for (const [id, role] of Object.entries(ownResources(template, 'AWS::IAM::Role'))) {
       expect(role.Properties!.ManagedPolicyArns, id).toBeUndefined();
     }
   });

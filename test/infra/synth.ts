@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { loadConfig } from '../../bin/config.ts';
-import type { AppConfig } from '../../lib/config.ts';
+import { loadConfig } from '../../lib/config/load.ts';
+import type { AppConfig } from '../../lib/config/types.ts';
 import { WebhookReceiverStack } from '../../lib/webhook-receiver-stack.ts';
 
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(

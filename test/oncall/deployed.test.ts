@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
-import { generateSecret } from '../../scripts/local/runtime-files.ts';
+import { generateSecret } from '../../ops/local-target.ts';
 import { startMoto, type MotoServer } from '../processor/support/moto.ts';
 import { HAS_MOTO, ops, Sensitive, type Run } from './support.ts';
 

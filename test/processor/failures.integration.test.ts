@@ -1,5 +1,5 @@
 /**
- * Permanent and transient failures end to end, with the runner's local-aws-sqs (startSqs: ChangeMessageVisibility
+ * Permanent and transient failures end to end, with local-aws-sqs as the emulator runs it (startSqsHonouringVisibility: ChangeMessageVisibility
  * not counted as a receive, as in SQS) and dynalite: a small loop plays the event source mapping (receive,
  * invoke, delete what the processor did not report failed). The queue's own visibility timeout is 30 s and
  * its redrive 5 receives, so a message that reached the DLQ within seconds was moved there by the processor,
@@ -13,7 +13,7 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Envelope } from '../../lambdas/shared/envelope.ts';
-import { startSqs } from '../../scripts/local/stand-ins.ts';
+import { startSqsHonouringVisibility } from '../support/stand-ins.ts';
 import { createLedgerTable, startDynalite, type LocalDynamo } from './support/dynalite.ts';
 import { envelopeFor, lambdaContext, sqsEvent } from './support/lambda.ts';
 import { ledgerEntry, seedEnqueuedEntry } from './support/ledger.ts';
@@ -24,13 +24,13 @@ const TABLE = 'ledger-failures-it';
 const PHI_MARKER = 'Zq9PHI';
 
 let dynamo: LocalDynamo;
-let sqsService: Awaited<ReturnType<typeof startSqs>>;
+let sqsService: Awaited<ReturnType<typeof startSqsHonouringVisibility>>;
 let sqs: SQSClient;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
   await createLedgerTable(dynamo.client, TABLE);
-  sqsService = await startSqs();
+  sqsService = await startSqsHonouringVisibility();
   sqs = new SQSClient({ endpoint: sqsService.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 });
 

@@ -4,22 +4,30 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MissingFieldError } from '../../lambdas/processor/errors.ts';
-import { generic } from '../../lambdas/processor/handlers/generic.ts';
-import { github, githubJsonText } from '../../lambdas/processor/handlers/github.ts';
-import { processors } from '../../lambdas/processor/handlers/index.ts';
-import { soapnoteapi } from '../../lambdas/processor/handlers/soapnoteapi.ts';
-import { solatis } from '../../lambdas/processor/handlers/solatis.ts';
-import { standardWebhooks } from '../../lambdas/processor/handlers/standard-webhooks.ts';
-import { stripe } from '../../lambdas/processor/handlers/stripe.ts';
-import { suki } from '../../lambdas/processor/handlers/suki.ts';
-import { sully } from '../../lambdas/processor/handlers/sully.ts';
 import { findHandler } from '../../lambdas/processor/routing.ts';
-import { providerDefinitions } from '../../lambdas/domain/providers.ts';
+import { processor as generic } from '../../providers/generic/processor.ts';
+import { githubJsonText, processor as github } from '../../providers/github/processor.ts';
+import { providerDeclarations } from '../../providers/index.ts';
+import { loadProcessor } from '../../providers/processors.ts';
+import { processor as soapnoteapi } from '../../providers/soapnoteapi/processor.ts';
+import { processor as solatis } from '../../providers/solatis/processor.ts';
+import { processor as standardWebhooks } from '../../providers/standard-webhooks/processor.ts';
+import { processor as stripe } from '../../providers/stripe/processor.ts';
+import { processor as suki } from '../../providers/suki/processor.ts';
+import { processor as sully } from '../../providers/sully/processor.ts';
 import { RECEIVED_AT, runHandler } from './support/run-handler.ts';
 
+// Each registered provider's providers/<id>/processor.ts, loaded as the processor Lambda loads it.
+const processors = new Map(await Promise.all(providerDeclarations.map(async (d) => [d.id, await loadProcessor(d.id)] as const)));
+
 describe('processor registry', () => {
-  it('has one processor per built-in provider', () => {
-    expect([...processors.keys()].sort()).toEqual(providerDefinitions.map((p) => p.id).sort());
+  it('has one processor per registered provider, each for its own provider id', () => {
+    expect([...processors.keys()].sort()).toEqual(providerDeclarations.map((p) => p.id).sort());
+    for (const [id, processor] of processors) expect(processor.provider).toBe(id);
+  });
+
+  it('refuses an id that is not registered', async () => {
+    await expect(loadProcessor('acme')).rejects.toThrow(/'acme' is not a registered provider/);
   });
 
   it.each([

@@ -9,10 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSweeperConfig } from '../../lambdas/spool/config.ts';
 import { spoolKey } from '../../lambdas/shared/spool.ts';
 import { putSpooled } from '../../lambdas/verifier/claim-check-store.ts';
-import { S3StandIn } from '../../scripts/local/s3-stand-in.ts';
 import { captureOutput, emfMetrics, type Captured } from '../verifier/support/output.ts';
 import { lambdaContext } from '../verifier/support/requests.ts';
-import { adminClientConfig, startSqs, type StandIn } from '../verifier/support/stand-ins.ts';
+import { adminClientConfig, startSqs, S3StandIn, type StandIn } from '../support/stand-ins.ts';
 
 const BUCKET = 'claim-checks';
 

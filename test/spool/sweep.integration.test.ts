@@ -1,6 +1,6 @@
 /**
  * The spool sweeper (lambdas/spool/sweep.ts with its S3 and SQS ports, lambdas/spool/aws.ts) with the real
- * SDK clients against local stand-ins: the runner's S3 stand-in and local-aws-sqs. A spooled message goes
+ * SDK clients against local stand-ins: the S3 stand-in (tools/stand-ins/) and local-aws-sqs. A spooled message goes
  * to its own queue with the same body and attributes and is deleted; a message naming a queue this stack
  * does not have is never sent and stays; with SQS unreachable (a closed port) everything stays.
  */
@@ -12,8 +12,7 @@ import { sweep, type SweepDeps } from '../../lambdas/spool/sweep.ts';
 import { clientConfig } from '../../lambdas/shared/client-config.ts';
 import { spoolKey, type SpooledMessage } from '../../lambdas/shared/spool.ts';
 import { putSpooled } from '../../lambdas/verifier/claim-check-store.ts';
-import { S3StandIn } from '../../scripts/local/s3-stand-in.ts';
-import { adminClientConfig, startSqs, type StandIn } from '../verifier/support/stand-ins.ts';
+import { adminClientConfig, startSqs, S3StandIn, type StandIn } from '../support/stand-ins.ts';
 
 const BUCKET = 'claim-checks';
 const NOWHERE = 'http://127.0.0.1:9';

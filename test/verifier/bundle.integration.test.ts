@@ -20,7 +20,7 @@ import { captureOutput, emfMetrics, type Captured } from './support/output.ts';
 import { apiEvent, lambdaContext } from './support/requests.ts';
 import { motoSecrets } from './support/secrets.ts';
 import { SECRETS, signPairs } from './support/signers.ts';
-import { adminClientConfig, createLedgerTable, motoOnPath, startDynalite, startMoto, startSqs, type StandIn } from './support/stand-ins.ts';
+import { adminClientConfig, createLedgerTable, motoOnPath, startDynalite, startMoto, startSqs, type StandIn } from '../support/stand-ins.ts';
 import { setVerifierEnvironment } from './support/environment.ts';
 
 const HAS_MOTO = motoOnPath();
@@ -83,6 +83,14 @@ describe.skipIf(!HAS_MOTO)('the esbuild bundle of lambdas/verifier/handler.ts', 
     const metrics = emfMetrics(output.lines);
     expect(metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['Accepted', 'Duplicate', 'SignatureFailure']));
     expect(new Set(metrics.map((m) => JSON.stringify(m.dimensionNames)))).toEqual(new Set(['[["provider"]]']));
+  });
+
+  it('takes only the declarations from providers/: no processor handlers, samples or notes', () => {
+    const inputs = new Set(Object.values(metafile.outputs).flatMap((o) => Object.keys(o.inputs)));
+    const fromProviders = [...inputs].filter((input) => input.startsWith('providers/'));
+    expect(fromProviders).toContain('providers/index.ts');
+    expect(fromProviders.filter((input) => input !== 'providers/index.ts' && !/^providers\/[a-z0-9-]+\/declaration\.ts$/.test(input))).toEqual([]);
+    expect([...inputs].filter((input) => input.startsWith('lambdas/processor/'))).toEqual([]);
   });
 
   it('keeps the S3 client out of the cold start: a chunk imported on the first claim check', () => {

@@ -16,7 +16,7 @@ import { captureOutput, emfMetrics, logRecords, metricTotals, type Captured } fr
 import { apiEvent, lambdaContext } from './support/requests.ts';
 import { SECRETS, signGithub, signPairs, signStandardWebhooks } from './support/signers.ts';
 import { mockedSecrets, motoSecrets, type SecretStore } from './support/secrets.ts';
-import { adminClientConfig, createLedgerTable, motoOnPath, startDynalite, startMoto, startSqs, type StandIn } from './support/stand-ins.ts';
+import { adminClientConfig, createLedgerTable, motoOnPath, startDynalite, startMoto, startSqs, type StandIn } from '../support/stand-ins.ts';
 import { setVerifierEnvironment } from './support/environment.ts';
 
 const HAS_MOTO = motoOnPath();

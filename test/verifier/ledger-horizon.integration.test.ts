@@ -12,7 +12,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findProvider } from '../../lambdas/domain/providers.ts';
+import { findProvider } from '../../providers/index.ts';
 import { clientConfig } from '../../lambdas/shared/client-config.ts';
 import { parseEnvelope } from '../../lambdas/shared/envelope.ts';
 import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
@@ -23,7 +23,7 @@ import { createReceiver } from '../../lambdas/verifier/receive.ts';
 import { SecretCache } from '../../lambdas/verifier/secret-cache.ts';
 import { apiEvent } from './support/requests.ts';
 import { SECRETS, signPairs } from './support/signers.ts';
-import { adminClientConfig, createLedgerTable, startDynalite, startSqs, type StandIn } from './support/stand-ins.ts';
+import { adminClientConfig, createLedgerTable, startDynalite, startSqs, type StandIn } from '../support/stand-ins.ts';
 
 const TABLE = 'ledger';
 const DAY_MS = 86_400_000;

@@ -6,7 +6,7 @@ import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
 import { Ledger, type Claimed, type ClaimRequest } from '../../lambdas/verifier/ledger.ts';
-import { adminClientConfig, createLedgerTable, startDynalite, type StandIn } from './support/stand-ins.ts';
+import { adminClientConfig, createLedgerTable, startDynalite, type StandIn } from '../support/stand-ins.ts';
 
 const TABLE = 'ledger';
 const NOW = Date.parse('2026-01-01T00:00:00Z');

@@ -35,7 +35,7 @@ describe('readVerifierConfig', () => {
     [{ PROVIDERS_CONFIG: '{}' }, /at least one provider/],
     [{ PROVIDERS_CONFIG: '{"sully":{"queueUrl":"https://q"}}' }, /PROVIDERS_CONFIG.sully.secretArn/],
     [{ PROVIDERS_CONFIG: '{"sully":{"secretArn":"a","queueUrl":"q"}}' }, /PROVIDERS_CONFIG.sully.queueUrl must be an http\(s\) URL/],
-    [{ PROVIDERS_CONFIG: '{"acme":{"secretArn":"a","queueUrl":"https://q"}}' }, /'acme' is not a built-in provider .*sully.* and has no "definition"/],
+    [{ PROVIDERS_CONFIG: '{"acme":{"secretArn":"a","queueUrl":"https://q"}}' }, /'acme' is not a registered provider \(sully, .*; providers\/index.ts\)/],
     [{ MAX_BODY_BYTES: '1e6' }, /MAX_BODY_BYTES must be a whole number, got '1e6'/],
     [{ MAX_BODY_BYTES: '0' }, /MAX_BODY_BYTES must be between 1 and/],
     [{ CLAIM_CHECK_THRESHOLD_BYTES: '262144' }, /CLAIM_CHECK_THRESHOLD_BYTES must be between 1024 and 258048/],
@@ -49,7 +49,7 @@ describe('readVerifierConfig', () => {
     expect(() => readVerifierConfig({ ...base, ...overrides })).toThrow(message);
   });
 
-  it('takes a fork\'s own provider declaration from "definition", validated', () => {
+  it('knows only the registered providers: a declaration passed in the environment is not one', () => {
     const definition = {
       id: 'svix',
       name: 'Svix',
@@ -63,15 +63,8 @@ describe('readVerifierConfig', () => {
       retries: 'Svix retries.',
       docs: 'https://docs.svix.com',
     };
-    const config = readVerifierConfig({ ...base, PROVIDERS_CONFIG: JSON.stringify({ svix: { ...providers.sully, definition } }) });
-    expect(config.providers.get('svix')?.provider.signatureHeader).toBe('svix-signature');
-
-    const broken = { ...definition, signedContent: '{body}.{id}' };
-    expect(() => readVerifierConfig({ ...base, PROVIDERS_CONFIG: JSON.stringify({ svix: { ...providers.sully, definition: broken } }) })).toThrow(
-      /PROVIDERS_CONFIG.svix.definition: provider 'svix': signedContent must end with \{body\}/,
-    );
-    expect(() => readVerifierConfig({ ...base, PROVIDERS_CONFIG: JSON.stringify({ other: { ...providers.sully, definition } }) })).toThrow(
-      /definition must be an object whose id is 'other'/,
+    expect(() => readVerifierConfig({ ...base, PROVIDERS_CONFIG: JSON.stringify({ svix: { ...providers.sully, definition } }) })).toThrow(
+      /PROVIDERS_CONFIG.svix: 'svix' is not a registered provider/,
     );
   });
 });

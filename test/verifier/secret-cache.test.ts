@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { findProvider } from '../../lambdas/domain/providers.ts';
+import { findProvider } from '../../providers/index.ts';
 import type { Provider } from '../../lambdas/domain/provider.ts';
 import type { ProviderRoute } from '../../lambdas/shared/runtime-config.ts';
 import { authenticate } from '../../lambdas/verifier/authenticate.ts';
@@ -199,6 +199,35 @@ describe('an unusable current secret', () => {
     expect(fetchesWhileRemembered).toBe(2);
     expect(fixed.keys.current).toBeDefined();
     expect(store.fetches).toHaveLength(4);
+  });
+
+  it('is remembered when the value is shorter than the scheme allows (a 1-byte whsec_ key, a 7-byte raw secret): 503, re-read after 30 s', async () => {
+    const sw = provider('standard-webhooks');
+    for (const [p, value, problem] of [
+      [sw, 'whsec_QQ==', 'standard-webhooks current secret is too short: its base64 decodes to 1 bytes, at least 24 are required'],
+      [sully, 'whsec_x', 'sully current secret is too short: 7 bytes, at least 16 are required'],
+    ] as const) {
+      clock = T0;
+      store = new FakeSecretsManager(value, T0 - HOUR);
+      cache = newCache();
+
+      await expect(cache.keysFor(p, 'arn:short')).rejects.toThrow(SecretUnavailableError);
+      clock = T0 + 29_999;
+      await expect(cache.keysFor(p, 'arn:short')).rejects.toThrow(problem);
+      expect(store.fetches).toHaveLength(2);
+      clock = T0 + 30_000;
+      await expect(cache.keysFor(p, 'arn:short')).rejects.toThrow(SecretUnavailableError);
+      expect(store.fetches).toHaveLength(4);
+    }
+  });
+
+  it('ignores, and reports, a previous secret shorter than the scheme allows', async () => {
+    store.rotate(NEW, T0 - MINUTE);
+    store.previous = { value: 'short-secret', createdAt: new Date(T0 - HOUR) };
+    const keys = await cache.keysFor(sully, SECRET_ARN);
+    expect(secretOf(keys.keys.current)).toBe(NEW);
+    expect(keys.keys.previous).toBeUndefined();
+    expect(unusable).toEqual(['sully: sully previous secret is too short: 12 bytes, at least 16 are required (a signing secret as the vendor issues it, or a random one such as openssl rand -hex 32)']);
   });
 
   it('remembers an empty value like any other unusable one', async () => {

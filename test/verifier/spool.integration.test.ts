@@ -2,7 +2,7 @@
  * SendMessage failing after the signature is verified must not cost a sender that never retries its event
  * (Suki, SOAPNoteAPI, GitHub): the message goes to the spool (the claim-check bucket, `spool/`) and the
  * answer is 202; only when the spool write fails too is it 503, with the claim released. Real SDK clients
- * against stand-ins: dynalite (ledger), the runner's S3 stand-in, local-aws-sqs, and a closed port
+ * against stand-ins: dynalite (ledger), the S3 stand-in (tools/stand-ins/), local-aws-sqs, and a closed port
  * (127.0.0.1:9) for whatever is "down". The spooled message is then swept into the queue as it would have
  * been sent.
  */
@@ -11,7 +11,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { findProvider } from '../../lambdas/domain/providers.ts';
+import { findProvider } from '../../providers/index.ts';
 import { s3SpoolStore, sqsSpoolSender } from '../../lambdas/spool/aws.ts';
 import { sweep } from '../../lambdas/spool/sweep.ts';
 import { clientConfig } from '../../lambdas/shared/client-config.ts';
@@ -23,10 +23,9 @@ import { Ledger } from '../../lambdas/verifier/ledger.ts';
 import { createReceiver } from '../../lambdas/verifier/receive.ts';
 import { SecretCache } from '../../lambdas/verifier/secret-cache.ts';
 import { putSpooled } from '../../lambdas/verifier/claim-check-store.ts';
-import { S3StandIn } from '../../scripts/local/s3-stand-in.ts';
 import { apiEvent } from './support/requests.ts';
 import { SECRETS, signPairs } from './support/signers.ts';
-import { adminClientConfig, createLedgerTable, startDynalite, startSqs, type StandIn } from './support/stand-ins.ts';
+import { adminClientConfig, createLedgerTable, startDynalite, startSqs, S3StandIn, type StandIn } from '../support/stand-ins.ts';
 
 const TABLE = 'ledger';
 const BUCKET = 'claim-checks';

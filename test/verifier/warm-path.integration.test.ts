@@ -14,7 +14,7 @@ import { captureOutput, metricTotals, type Captured } from './support/output.ts'
 import { apiEvent, lambdaContext } from './support/requests.ts';
 import { motoSecrets } from './support/secrets.ts';
 import { SECRETS, signPairs } from './support/signers.ts';
-import { adminClientConfig, createLedgerTable, motoOnPath, startMoto, startSqs, type StandIn } from './support/stand-ins.ts';
+import { adminClientConfig, createLedgerTable, motoOnPath, startMoto, startSqs, type StandIn } from '../support/stand-ins.ts';
 import { setVerifierEnvironment } from './support/environment.ts';
 
 const HAS_MOTO = motoOnPath();

@@ -33,4 +33,4 @@ export async function startDynalite(): Promise<LocalDynamo> {
   };
 }
 
-export { createLedgerTable } from '../../../scripts/local/ledger-table.ts';
+export { createLedgerTable } from '../../support/stand-ins.ts';

@@ -11,7 +11,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { adminClientConfig } from './stand-ins.ts';
+import { adminClientConfig } from '../../support/stand-ins.ts';
 
 export interface SecretStore {
   /** Creates a secret with an AWSCURRENT value; resolves its ARN. */

@@ -1,4 +1,0 @@
-/** The rotation scenario (rotation.ts) with the runner's own minimal Secrets Manager (scripts/local/secrets-manager-stand-in.ts). */
-import { rotationScenario } from './rotation.ts';
-
-rotationScenario('stand-ins');
