@@ -76,11 +76,20 @@ describe(`local stack (${HAS_MOTO ? 'moto_server for Secrets Manager and S3' : '
   let aws: LocalAws;
 
   beforeAll(async () => {
-    const port = await freePort();
-    stack = await startLocalStack({ stateDir, args: ['--fresh'], env: { ...ENV, PORT: String(port) } });
-    expect(stack.port).toBe(port);
+    // A free port can be taken by a parallel test file in the seconds the runner spends building: pick another then.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      try {
+        stack = await startLocalStack({ stateDir, args: ['--fresh'], env: { ...ENV, PORT: String(port) } });
+      } catch (error) {
+        if (attempt < 3 && /is in use/.test(String(error))) continue;
+        throw error;
+      }
+      expect(stack.port).toBe(port);
+      break;
+    }
     aws = new LocalAws(stack.runtime);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     aws?.destroy();

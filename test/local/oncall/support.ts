@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { generateSecret } from '../../../local/runtime-files.ts';
 import { loadAppConfig } from '../../../local/settings.ts';
 import type { Sensitive } from '../../oncall/support.ts';
-import { freePort, startLocalStack, type LocalStack } from '../e2e/support/local-stack.ts';
+import { startLocalStack, type LocalStack } from '../e2e/support/local-stack.ts';
 
 export { HAS_MOTO, ops, ROOT, Sensitive, type Run } from '../../oncall/support.ts';
 export { eventually } from '../e2e/support/local-stack.ts';
@@ -38,12 +38,12 @@ export async function startOncallStack(options: { prefix: string; env?: Record<s
   const secretsFile = join(stateDir, 'provider-secrets.json');
   const secrets: Record<string, { current: string; previous?: string }> = Object.fromEntries(PROVIDERS.map((id) => [id, { current: options.sensitive.add(generateSecret()) }]));
   writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
-  const port = await freePort();
   const stack = await startLocalStack({
     stateDir,
     args: ['--fresh'],
     env: {
-      PORT: String(port),
+      // 0: the runner picks a free port itself (a port chosen here could be taken while the runner builds).
+      PORT: '0',
       WEBHOOK_SECRETS_FILE: secretsFile,
       LOCAL_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
       LOCAL_VISIBILITY_TIMEOUT_SECONDS: '1',
