@@ -14,22 +14,13 @@ import { join } from 'node:path';
 import type { SecretsFile } from '../../../../local/runtime-files.ts';
 import { startLocalStack, type LocalStack } from '../../e2e/support/local-stack.ts';
 import { Client, sleep } from './http.ts';
+import type { EnqueuedRecord } from '../../../../local/fault-proxy.ts';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** local/fault-proxy.ts EnqueuedRecord, as its admin endpoint lists it. */
-export interface EnqueuedRecord {
-  readonly scope: 'verifier' | 'processor';
-  readonly provider: string;
-  /** Empty for a spool object (`via: 'spool'`), which names only the key's SHA-256. */
-  readonly dedupeKey: string;
-  readonly via?: 'queue' | 'spool';
-  readonly dedupeKeySha256?: string;
-  readonly messageId: string;
-  readonly at: number;
-  readonly answered: boolean;
-}
+/** What the runner's admin endpoint lists: every SendMessage or spool object a stand-in stored. */
+export type { EnqueuedRecord };
 
 export type CallStats = Record<string, Record<string, Record<string, { calls: number; faulted: number }>>>;
 
