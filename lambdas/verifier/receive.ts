@@ -124,12 +124,17 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
     }
   }
 
+  /** Log facts of a delivery: the message id (and claim check) of a sent message, or the spool key. */
+  function deliveredFacts(facts: Facts, delivery: Delivery & { to: 'queue' | 'spool' }): Facts {
+    return delivery.to === 'queue'
+      ? { ...facts, messageId: delivery.enqueued.messageId, claimCheck: delivery.enqueued.claimCheckKey !== undefined }
+      : { ...facts, spoolKey: delivery.spoolKey };
+  }
+
   /** Moves the claim on to `enqueued` or `spooled`. If that write fails the message is durable anyway: 200. */
   async function markDelivered(facts: Facts, claimed: Claimed, delivery: Delivery & { to: 'queue' | 'spool' }): Promise<Answer> {
     const at = now();
-    const done = delivery.to === 'queue'
-      ? { ...facts, messageId: delivery.enqueued.messageId, claimCheck: delivery.enqueued.claimCheckKey !== undefined, claims: claimed.claims }
-      : { ...facts, spoolKey: delivery.spoolKey, claims: claimed.claims };
+    const done = { ...deliveredFacts(facts, delivery), claims: claimed.claims };
     const outcome = delivery.to === 'queue' ? 'accepted' : 'accepted-spooled';
     try {
       const marked = delivery.to === 'queue'
@@ -166,10 +171,7 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
       return unavailable(facts, 'enqueue', delivery.error);
     }
     count('LedgerBypass');
-    const done = delivery.to === 'queue'
-      ? { ...facts, messageId: delivery.enqueued.messageId, claimCheck: delivery.enqueued.claimCheckKey !== undefined }
-      : { ...facts, spoolKey: delivery.spoolKey };
-    return finish({ ...done, outcome: delivery.to === 'queue' ? 'accepted-unclaimed' : 'accepted-unclaimed-spooled' }, answers.accepted(), 'Accepted');
+    return finish({ ...deliveredFacts(facts, delivery), outcome: delivery.to === 'queue' ? 'accepted-unclaimed' : 'accepted-unclaimed-spooled' }, answers.accepted(), 'Accepted');
   }
 
   return async function receive(event) {
@@ -199,7 +201,7 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
     if (!verdict.ok) {
       if (auth.previousAfterGrace) count('PreviousSecretAfterGrace');
       const rejected = { ...facts, outcome: 'rejected', code: verdict.code, reason: verdict.reason, previousSecretAfterGrace: auth.previousAfterGrace };
-      return finish(rejected, answers.rejected(verdict), verdict.status === 401 ? 'SignatureFailure' : 'BadRequest');
+      return finish(rejected, answers.rejected(verdict), 'SignatureFailure');
     }
     count(verdict.matched === 'current' ? 'SecretCurrentMatched' : 'SecretPreviousMatched');
     Object.assign(facts, { eventType: verdict.eventType, dedupeKey: verdict.dedupeKey, matched: verdict.matched });
