@@ -1,30 +1,13 @@
 /**
- * The custom metrics the handlers emit (docs/architecture.md, "Metrics"): namespace WebhookReceiver, one
+ * CloudWatch metrics for the alarms and the dashboard, from the names in lambdas/contract/metrics.ts: one
  * dimension `provider`. CloudWatch matches dimension sets exactly, so this relies on the handlers clearing
  * Powertools' default `service` dimension (lambdas/shared/observability.ts does).
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-
-export const METRICS_NAMESPACE = 'WebhookReceiver';
-export const VERIFIER_SERVICE = 'verifier';
-
-export function processorService(providerId: string): string {
-  return `processor-${providerId}`;
-}
-
-export type VerifierMetricName =
-  | 'Accepted' | 'Duplicate' | 'InFlight' | 'SignatureFailure' | 'BadRequest' | 'SecretCurrentMatched'
-  | 'SecretPreviousMatched' | 'PreviousSecretAfterGrace' | 'DedupeConflict' | 'EnqueueFailure' | 'BodyBytes'
-  | 'UnrecognizedEvent' | 'LedgerBypass' | 'Spooled';
-
-/** The spool sweeper's metrics (lambdas/spool/handler.ts): stack-wide, no dimension. */
-export type SpoolMetricName = 'SpoolOldestAgeSeconds' | 'SpoolDrained' | 'SpoolRejected';
-export const SPOOL_SWEEPER_SERVICE = 'spool-sweeper';
-
-export type ProcessorMetricName =
-  | 'Processed' | 'DuplicateDelivery' | 'UnknownEventType' | 'ProcessingFailure' | 'StaleEventIgnored'
-  | 'RetryScheduled' | 'DeadLettered' | 'UnrecognizedDeadLettered';
+import {
+  METRICS_NAMESPACE, type ProcessorMetricName, type SpoolMetricName, type VerifierMetricName,
+} from '../lambdas/contract/metrics.ts';
 
 /** A per-provider custom metric (EMF, dimension `provider` only), summed over the period. */
 function providerMetric(name: string, providerId: string, period: Duration): cloudwatch.Metric {

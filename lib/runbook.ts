@@ -11,6 +11,9 @@ export const RUNBOOK_ANCHORS = [
   'unrecognized-event',
   'ledger-bypass',
   'spool',
+  'canary-failed',
+  'vendor-silence',
+  'all-signatures-rejected',
 ] as const;
 
 export type RunbookAnchor = (typeof RUNBOOK_ANCHORS)[number];

@@ -7,16 +7,19 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { AppConfig } from './config/types.ts';
+import { CANARY_PROVIDER_ID } from '../providers/index.ts';
+import { Canary } from './constructs/canary.ts';
 import { ClaimCheckBucket } from './constructs/claim-check-bucket.ts';
 import { EncryptionKeys } from './constructs/encryption-keys.ts';
 import { EventLedger } from './constructs/event-ledger.ts';
 import { Ingress } from './constructs/ingress.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
+import type { ProcessorExtension } from './constructs/processor-extension.ts';
 import { ProviderPipeline } from './constructs/provider-pipeline.ts';
 import { SpoolSweeper } from './constructs/spool-sweeper.ts';
 import { pascalCase } from './naming.ts';
-import { PROCESSOR_ENTRY, SPOOL_SWEEPER_ENTRY, TRACED_VERIFIER_ENTRY, VERIFIER_ENTRY } from './paths.ts';
+import { CANARY_ENTRY, PROCESSOR_ENTRY, SPOOL_SWEEPER_ENTRY, TRACED_VERIFIER_ENTRY, VERIFIER_ENTRY } from './paths.ts';
 
 export interface WebhookReceiverStackProps extends StackProps {
   /** Validated configuration from lib/config/load.ts. */
@@ -25,6 +28,12 @@ export interface WebhookReceiverStackProps extends StackProps {
   readonly verifierEntry?: string;
   /** @default the handlers under lambdas/ */
   readonly processorEntry?: string;
+  /**
+   * Per provider id: extra environment variables and IAM grants of that provider's processor, for a fork's
+   * business logic (lib/constructs/processor-extension.ts; README.md, "Fork it").
+   * @default none
+   */
+  readonly processorExtensions?: Readonly<Record<string, ProcessorExtension>>;
 }
 
 export class WebhookReceiverStack extends Stack {
@@ -34,6 +43,8 @@ export class WebhookReceiverStack extends Stack {
   public readonly pipelines: readonly ProviderPipeline[];
   public readonly spool: SpoolSweeper;
   public readonly monitoring: Monitoring;
+  /** The synthetic canary; undefined with `canary.enabled: false`. */
+  public readonly canary: Canary | undefined;
 
   constructor(scope: Construct, id: string, props: WebhookReceiverStackProps) {
     super(scope, id, props);
@@ -51,12 +62,19 @@ export class WebhookReceiverStack extends Stack {
     this.claimChecks = new ClaimCheckBucket(this, 'ClaimChecks', {
       encryptionKey: keys.dataKey,
       retentionDays: config.claimCheckRetentionDays,
+      // The event archive lives as long as the ledger entries that point at it (capped by retentionDays).
+      archiveRetentionDays: config.ledgerRetentionDays,
       accessLogRetentionDays: config.logRetentionDays,
       removalPolicy,
       // Versioned buckets with objects make `cdk destroy` fail: dev empties them (all versions) first.
       autoDeleteObjects: config.stage === 'dev',
     });
 
+    const enabled = new Set(config.providers.map((provider) => provider.id));
+    const unknown = Object.keys(props.processorExtensions ?? {}).filter((providerId) => !enabled.has(providerId));
+    if (unknown.length > 0) {
+      throw new Error(`processorExtensions names ${unknown.map((id) => `'${id}'`).join(', ')}, not an enabled provider (enabled: ${[...enabled].join(', ')})`);
+    }
     this.pipelines = config.providers.map((provider) => new ProviderPipeline(this, `Pipeline${pascalCase(provider.id)}`, {
       provider,
       dataKey: keys.dataKey,
@@ -70,10 +88,12 @@ export class WebhookReceiverStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       logEncryptionKey: keys.telemetryKey,
       removalPolicy,
+      ...(props.processorExtensions?.[provider.id] ? { processorExtension: props.processorExtensions[provider.id] } : {}),
     }));
 
     this.ingress = new Ingress(this, 'Ingress', {
       pipelines: this.pipelines,
+      providers: config.providers,
       ledger: this.ledger,
       claimChecks: this.claimChecks,
       verifier: config.verifier,
@@ -102,14 +122,33 @@ export class WebhookReceiverStack extends Stack {
       logRemovalPolicy: removalPolicy,
     });
 
+    // The synthetic canary: its own provider's secret, the public URL, the ledger (lib/constructs/canary.ts).
+    const canaryPipeline = this.pipelines.find((p) => p.providerId === CANARY_PROVIDER_ID);
+    this.canary = config.canary.enabled && canaryPipeline
+      ? new Canary(this, 'Canary', {
+          entry: CANARY_ENTRY,
+          pipeline: canaryPipeline,
+          url: this.ingress.url,
+          ledger: this.ledger,
+          dataKey: keys.dataKey,
+          everyMinutes: config.canary.everyMinutes,
+          logRetentionDays: config.logRetentionDays,
+          logEncryptionKey: keys.telemetryKey,
+          logRemovalPolicy: removalPolicy,
+        })
+      : undefined;
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       encryptionKey: keys.telemetryKey,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
       api: this.ingress.api,
+      accessLogGroup: this.ingress.accessLogGroup,
       verifier: this.ingress.verifier.function,
       spoolSweeper: this.spool.sweeper.function,
       pipelines: this.pipelines,
+      providers: config.providers,
       thresholds: config.alarms,
+      ...(this.canary ? { canary: this.canary } : {}),
     });
     new OperationsDashboard(this, 'Operations', {
       api: this.ingress.api,

@@ -10,7 +10,7 @@
  * flight finish on the old environments, the next ones start on new ones. Without the file (or when it
  * is deleted), PROCESSOR_FAIL_EVENT_TYPES from the runner's environment applies.
  */
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, rmSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import type { Invocation, LocalFunction } from './functions.ts';
 
@@ -38,6 +38,17 @@ export function readDrillFile(path: string): { value: string | undefined } | { p
     return { problem: `${path} is not valid JSON` };
   }
   return { problem: `${path}: processorFailEventTypes must be a comma-separated string` };
+}
+
+/**
+ * At start: removes a drill.json left by an earlier run (it changed that run's drill), so that a restart
+ * without --drill or PROCESSOR_FAIL_EVENT_TYPES has the drill off, as its summary says. Returns the drill
+ * it held, if any, for the start-up note.
+ */
+export function clearStaleDrill(stateDir: string): string | undefined {
+  const read = readDrillFile(drillFile(stateDir));
+  rmSync(drillFile(stateDir), { force: true });
+  return 'value' in read && read.value ? read.value : undefined;
 }
 
 /** The drill in effect: the file's value where it has one, else the environment's. */

@@ -1,20 +1,14 @@
 /**
- * The environment of each local function: exactly the variables lib/ sets on the deployed functions
- * (lib/constructs/ingress.ts for the verifier, lib/constructs/provider-pipeline.ts for the processors,
- * docs/architecture.md "Environment variables"), plus what the Lambda runtime provides and the endpoint
+ * The environment of each local function: the variables lib/ sets on the deployed functions, built by the same
+ * builders (lambdas/contract/environment.ts, docs/architecture.md "Environment variables"), plus what the Lambda runtime provides and the endpoint
  * variables that point the unchanged AWS SDK at the stand-ins. Nothing of the developer's own
- * environment leaks in (no AWS profile, no real credentials). test/local/e2e/runner-contract.test.ts pins the names.
+ * environment leaks in (no AWS profile, no real credentials).
  */
 import { join } from 'node:path';
 import type { AppConfig, ProviderConfig } from '../lib/config/load.ts';
 import { signsTimestamp } from '../lib/config/types.ts';
+import * as contract from '../lambdas/contract/environment.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './settings.ts';
-
-/** lib/metrics.ts (not imported: it loads aws-cdk-lib). */
-export const METRICS_NAMESPACE = 'WebhookReceiver';
-export const VERIFIER_SERVICE = 'verifier';
-export const processorService = (providerId: string): string => `processor-${providerId}`;
-export const SPOOL_SWEEPER_SERVICE = 'spool-sweeper';
 
 export interface Endpoints {
   readonly dynamodb: string;
@@ -57,38 +51,22 @@ export function runtimeEnvironment(functionName: string, memoryMb: number, endpo
   };
 }
 
-/** lib/constructs/ingress.ts `environment`. */
+/** The verifier's (lib/constructs/ingress.ts). */
 export function verifierEnvironment(app: AppConfig, resources: ReadonlyMap<string, ProviderResources>, table: string, bucket: string): Record<string, string> {
   const providersConfig = Object.fromEntries(app.providers.map((p) => [p.id, {
     secretArn: resources.get(p.id)!.secretArn,
     queueUrl: resources.get(p.id)!.queueUrl,
+    ...(p.allowedSourceCidrs ? { allowedSourceCidrs: p.allowedSourceCidrs } : {}),
   }]));
-  return {
-    PROVIDERS_CONFIG: JSON.stringify(providersConfig),
-    LEDGER_TABLE: table,
-    CLAIM_CHECK_BUCKET: bucket,
-    MAX_BODY_BYTES: String(app.maxBodyBytes),
-    CLAIM_CHECK_THRESHOLD_BYTES: String(app.claimCheckThresholdBytes),
-    ROTATION_GRACE_HOURS: String(app.rotationGraceHours),
-    LEDGER_RETENTION_DAYS: String(app.ledgerRetentionDays),
-    CLAIM_LEASE_SECONDS: String(app.claimLeaseSeconds),
-    REPLAY_PROTECTION_DAYS: String(app.replayProtectionDays),
-    POWERTOOLS_SERVICE_NAME: VERIFIER_SERVICE,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-  };
+  return contract.verifierEnvironment({ ...app, providersConfig: JSON.stringify(providersConfig), ledgerTable: table, claimCheckBucket: bucket });
 }
 
 /**
- * lib/constructs/spool-sweeper.ts `environment`: the bucket and the provider queues, as the verifier knows
+ * The spool sweeper's (lib/constructs/spool-sweeper.ts): the bucket and the provider queues, as the verifier knows
  * them (the same URLs it writes into spooled messages).
  */
 export function spoolSweeperEnvironment(resources: ReadonlyMap<string, ProviderResources>, bucket: string): Record<string, string> {
-  return {
-    CLAIM_CHECK_BUCKET: bucket,
-    QUEUE_URLS: JSON.stringify([...resources.values()].map((r) => r.queueUrl)),
-    POWERTOOLS_SERVICE_NAME: SPOOL_SWEEPER_SERVICE,
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-  };
+  return contract.spoolSweeperEnvironment({ claimCheckBucket: bucket, queueUrls: JSON.stringify([...resources.values()].map((r) => r.queueUrl)) });
 }
 
 /** A processor's own queue and DLQ (it re-times its messages and moves failed ones to the DLQ itself). */
@@ -98,7 +76,7 @@ export interface ProcessorQueues {
 }
 
 /**
- * lib/constructs/provider-pipeline.ts processor `environment`, plus the failure drill when asked for.
+ * A processor's (lib/constructs/provider-pipeline.ts), plus the failure drill when asked for.
  * `retryBudgetSeconds`: LOCAL_RETRY_BUDGET_SECONDS, else cdk.json's `retryBudgetSeconds` (as lib/ sets it).
  */
 export function processorEnvironment(
@@ -106,16 +84,16 @@ export function processorEnvironment(
   knobs: { readonly failEventTypes?: string; readonly retryBudgetSeconds?: number } = {},
 ): Record<string, string> {
   return {
-    PROVIDER_ID: provider.id,
-    LEDGER_TABLE: table,
-    CLAIM_CHECK_BUCKET: bucket,
-    LEDGER_RETENTION_DAYS: String(app.ledgerRetentionDays),
-    ...(signsTimestamp(provider) ? {} : { REPLAY_PROTECTION_DAYS: String(app.replayProtectionDays) }),
-    POWERTOOLS_SERVICE_NAME: processorService(provider.id),
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    QUEUE_URL: queues.queueUrl,
-    DEAD_LETTER_QUEUE_URL: queues.deadLetterQueueUrl,
-    PROCESSOR_RETRY_BUDGET_SECONDS: String(knobs.retryBudgetSeconds ?? app.retryBudgetSeconds),
-    ...(knobs.failEventTypes ? { PROCESSOR_FAIL_EVENT_TYPES: knobs.failEventTypes } : {}),
+    ...contract.processorEnvironment({
+      providerId: provider.id,
+      ledgerTable: table,
+      claimCheckBucket: bucket,
+      ledgerRetentionDays: app.ledgerRetentionDays,
+      ...(signsTimestamp(provider) ? {} : { replayProtectionDays: app.replayProtectionDays }),
+      queueUrl: queues.queueUrl,
+      deadLetterQueueUrl: queues.deadLetterQueueUrl,
+      retryBudgetSeconds: knobs.retryBudgetSeconds ?? app.retryBudgetSeconds,
+    }),
+    ...(knobs.failEventTypes ? { [contract.EnvVar.PROCESSOR_FAIL_EVENT_TYPES]: knobs.failEventTypes } : {}),
   };
 }

@@ -98,7 +98,7 @@ try {
   if (typeof handler !== 'function') throw new TypeError('the bundle exports no function named handler');
   parentPort.postMessage({ type: 'ready', initMs: Date.now() - initStarted });
 } catch (error) {
-  // The name and message of an init error (ConfigError: "environment variable X is required") carry no body.
+  // The name and message of an init error (EnvironmentError: "environment variable X is required") carry no body.
   parentPort.postMessage({ type: 'init-error', error: { name: error?.name ?? 'Error', message: String(error?.message ?? error).slice(0, 500) } });
 }
 

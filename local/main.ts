@@ -10,10 +10,11 @@
  * unless `--fresh`. See local/settings.ts for the options and environment.
  */
 import { mkdirSync, rmSync, unwatchFile, watchFile } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import type { ProviderConfig } from '../lib/config/types.ts';
 import { buildHandlers } from './build.ts';
-import { drillFile, effectiveDrill, ReplaceableFunction, watchDrill } from './drill.ts';
+import { clearStaleDrill, drillFile, effectiveDrill, ReplaceableFunction, watchDrill } from './drill.ts';
 import { processorEnvironment, runtimeEnvironment, spoolSweeperEnvironment, verifierEnvironment, type Endpoints, type ProviderResources } from './environment.ts';
 import { EventSource } from './event-source.ts';
 import { InitError, LocalFunction } from './functions.ts';
@@ -21,6 +22,8 @@ import { startHttpApi, type HttpApi } from './http-api.ts';
 import { startFaultInjection } from './fault-proxy.ts';
 import { printStdout } from './report.ts';
 import { runSpoolSchedule } from './schedule.ts';
+import { queueName, queuesFile, restoreQueues, saveQueues } from './queue-keeper.ts';
+import { statusRoute } from './status-route.ts';
 import { ensureSecretsFile, LocalFileError, lockStateDir, readSecretsFile, removeRuntime, writeRuntime, type RuntimeInfo, type SecretsFile } from './runtime-files.ts';
 import {
   CLAIM_CHECK_BUCKET, findOnPath, HOST, LEDGER_TABLE, LOCAL_REGION, parseArgs, PROJECT_ROOT, readSettings, SettingsError, USAGE,
@@ -47,14 +50,31 @@ function shown(path: string): string {
 
 type Stopper = () => Promise<void>;
 
+const portInUse = (port: number) => `port ${port} on ${HOST} is in use: stop what listens there, or set PORT (e.g. PORT=${port + 1} npm start)`;
+
+/** Fails at once, before bundles are built and functions started, when the port is taken (PORT=0 picks a free one later). */
+async function checkPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new Error(portInUse(port)) : error.code === 'EACCES' ? new Error(`port ${port} on ${HOST} needs privileges: set PORT to 1024 or above`) : error);
+    });
+    server.listen({ port, host: HOST, exclusive: true }, () => server.close(() => resolve()));
+  });
+}
+
 async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ info: RuntimeInfo }> {
   const { app, stateDir } = settings;
   const providerIds = app.providers.map((p) => p.id);
   mkdirSync(stateDir, { recursive: true });
   const unlock = lockStateDir(stateDir);
   stoppers.push(async () => unlock());
+  await checkPortFree(settings.port);
   const dynamoDir = join(stateDir, 'dynamodb');
   if (settings.fresh) rmSync(dynamoDir, { recursive: true, force: true });
+  // --fresh: no kept queue messages (queue-keeper.ts) and no failure drill file (drill.ts) either.
+  if (settings.fresh) for (const file of [queuesFile(stateDir), drillFile(stateDir)]) rmSync(file, { force: true });
 
   const { secrets, added, created } = ensureSecretsFile(settings.secretsFile, providerIds);
   if (created) note(`created ${shown(settings.secretsFile)} with a random secret per provider (senders and \`ops send\` sign with them)`);
@@ -84,6 +104,27 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
       visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds,
     }));
   }
+  // The queues survive a restart (queue-keeper.ts): restored now, before any processor polls; saved at stop,
+  // after the event sources and functions stopped (stoppers run in reverse), before local-aws-sqs stops.
+  const queueUrls = new Map([...queues.values()].flatMap((q) => [q.queueUrl, q.deadLetterQueueUrl]).map((url) => [queueName(url), url]));
+  try {
+    const restored = await restoreQueues(stateDir, sqs.endpoint, sqs.inventory, queueUrls);
+    if (restored.total > 0) note(`restored ${restored.total} messages kept at the last stop (${describeKept(restored.counts)}) from ${shown(restored.file)}`);
+    if (restored.unrestored) note(`messages of queues this stack no longer has are kept in ${shown(restored.unrestored)}`);
+  } catch (error) {
+    note(`queues not restored: ${(error as Error).message}`);
+  }
+  stoppers.push(async () => {
+    try {
+      const kept = saveQueues(stateDir, sqs.inventory, [...queueUrls.keys()]);
+      note(kept.total > 0
+        ? `kept ${kept.total} messages (${describeKept(kept.counts)}) in ${shown(kept.file)}: the next npm start restores them (--fresh drops them)`
+        : 'queues and dead-letter queues empty: nothing to keep');
+    } catch (error) {
+      const lost = [...queueUrls.keys()].map((name) => sqs.inventory.stats(name).messages).reduce((a, b) => a + b, 0);
+      note(`could not keep the ${lost} queued and dead-lettered messages (${(error as Error).name}): they are lost; ops events --status in-flight / failed lists their ledger entries`);
+    }
+  });
 
   const motoPath = settings.moto === 'off' ? undefined : findOnPath('moto_server');
   if (settings.moto === 'on' && !motoPath) throw new Error('LOCAL_USE_MOTO=1 but moto_server is not on PATH (pip install "moto[server]")');
@@ -155,7 +196,9 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
     ...(echo ? { echo } : {}),
   });
   stoppers.push(() => spoolSweeper.stop());
-  // The failure drill: PROCESSOR_FAIL_EVENT_TYPES, or <state dir>/drill.json, which may change while running (drill.ts).
+  // The failure drill: --drill or PROCESSOR_FAIL_EVENT_TYPES, then <state dir>/drill.json, which may change while running (drill.ts).
+  const stale = clearStaleDrill(stateDir);
+  if (stale) note(`removed ${shown(drillFile(stateDir))} of an earlier run (it drilled ${stale}): a drill starts only with --drill or PROCESSOR_FAIL_EVENT_TYPES`);
   const drill = effectiveDrill(stateDir, settings.failEventTypes);
   if (drill.problem) note(`${drill.problem}: the failure drill follows PROCESSOR_FAIL_EVENT_TYPES`);
   // Like the verifier's, the processors' queue URLs go through the fault proxies when they are on.
@@ -214,17 +257,24 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
     // Event sources stop before the functions they feed (stoppers run in reverse).
     stoppers.push(() => source.stop());
   }
+  let drillNow = drill.value;
   const unwatchDrill = watchDrill(stateDir, settings.failEventTypes, drill.value, async (value) => {
+    drillNow = value;
     await Promise.all(processors.map(({ provider, fn }) => fn.replace(processorFunction(provider, value))));
   }, note);
   stoppers.push(async () => unwatchDrill());
 
   let api: HttpApi;
   try {
-    api = await startHttpApi({ port: settings.port, host: HOST, verifier, print, ...(faults ? { admin: faults.admin } : {}) });
+    // GET /__local/status for `ops status --local` (status-route.ts); the fault switches with LOCAL_FAULTS=1.
+    const admin = statusRoute(() => ({
+      drill: drillNow ? drillNow : null,
+      queues: Object.fromEntries([...queueUrls.keys()].map((name) => [name, sqs.inventory.stats(name)])),
+    }), faults?.admin);
+    api = await startHttpApi({ port: settings.port, host: HOST, verifier, print, admin });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`port ${settings.port} on ${HOST} is in use: stop what listens there, or set PORT (e.g. PORT=3001 npm start)`);
+      throw new Error(portInUse(settings.port));
     }
     throw error;
   }
@@ -260,13 +310,15 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
     `  processors  ${shown(bundles.processor)}, one worker per provider, fed by an SQS event source (batch ${app.providers[0]?.batchSize ?? 10}, ` +
       `visibility ${settings.visibilityTimeoutSeconds} s, retries for ${settings.retryBudgetSeconds} s, DLQ after ${receives} receives at most)`,
     `  DynamoDB    dynalite ${dynamo.endpoint}, table ${LEDGER_TABLE} (${table === 'created' ? 'new' : 'kept'}; persisted in ${shown(dynamoDir)})`,
-    `  SQS         local-aws-sqs ${sqs.endpoint} (in memory: queued messages are lost on stop)`,
+    `  SQS         local-aws-sqs ${sqs.endpoint} (in memory; kept in ${shown(queuesFile(stateDir))} from stop to start)`,
     motoPath
       ? `  Secrets/S3  moto_server ${secretStore.endpoint} (in memory)`
       : `  Secrets/S3  runner stand-ins: GetSecretValue ${secretStore.endpoint}, S3 ${s3Endpoint} (in memory)`,
     `  secrets     ${shown(settings.secretsFile)}; logs ${shown(logs)}/; runtime ${shown(join(stateDir, 'runtime.json'))}`,
     ...(faults ? ['  FAULT INJECTION (LOCAL_FAULTS=1): proxies before the stand-ins; POST /__local/faults switches faults (local/fault-proxy.ts)'] : []),
-    ...(drill.value ? [`  FAILURE DRILL: processors fail event types ${drill.value} on purpose (PROCESSOR_FAIL_EVENT_TYPES or ${shown(drillFile(stateDir))})`] : []),
+    drill.value
+      ? `  FAILURE DRILL: processors fail event types ${drill.value} on purpose (--drill or PROCESSOR_FAIL_EVENT_TYPES; ${shown(drillFile(stateDir))} changes it)`
+      : '  drill       off: processors fail nothing on purpose (npm start -- --drill <event types> rehearses a DLQ incident)',
   ].join('\n'));
   print(`listening on ${url} (POST ${url}/webhooks/<provider>; Ctrl-C stops)`);
   return { info };
@@ -305,6 +357,11 @@ function watchSecretsFile(path: string, providerIds: readonly string[], initial:
     if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) chain = chain.then(reload);
   });
   stoppers.push(async () => unwatchFile(path));
+}
+
+/** `2 in webhooks-sully-dlq, 1 in webhooks-suki`: names and counts only. */
+function describeKept(counts: Readonly<Record<string, number>>): string {
+  return Object.entries(counts).map(([name, n]) => `${n} in ${name}`).join(', ');
 }
 
 async function stopAll(stoppers: Stopper[]): Promise<void> {

@@ -66,14 +66,22 @@ export function loadAppConfig(root = PROJECT_ROOT): AppConfig {
   }
 }
 
-export const USAGE = `usage: npm start [-- [--fresh] [--verbose]]
+/** `--drill`: the failure drill with the short local timings, so a drilled event reaches the DLQ in seconds. */
+export const DRILL_DEFAULTS = { LOCAL_RETRY_BUDGET_SECONDS: 2, LOCAL_VISIBILITY_TIMEOUT_SECONDS: 5, LOCAL_MAX_RECEIVE_COUNT: 3 } as const;
+
+export const USAGE = `usage: npm start [-- [--fresh] [--verbose] [--drill <event types>]]
 
 Runs the whole pipeline on this machine: the bundled verifier and processors (built like deploy),
 an HTTP API on http://127.0.0.1:$PORT, DynamoDB, SQS, S3 and Secrets Manager stand-ins.
 
 options:
-  --fresh      start with an empty ledger (deletes the state's dynamodb/ directory first)
+  --fresh      start empty: deletes the state's dynamodb/ directory (the ledger), queues.json (the
+               kept queue and DLQ messages) and drill.json (the failure drill) first
   --verbose    also echo the handlers' own log lines (Powertools JSON; never bodies)
+  --drill <event types>
+               the failure drill: processors fail these event types (comma-separated) on purpose, with
+               LOCAL_RETRY_BUDGET_SECONDS=${DRILL_DEFAULTS.LOCAL_RETRY_BUDGET_SECONDS}, LOCAL_VISIBILITY_TIMEOUT_SECONDS=${DRILL_DEFAULTS.LOCAL_VISIBILITY_TIMEOUT_SECONDS} and LOCAL_MAX_RECEIVE_COUNT=${DRILL_DEFAULTS.LOCAL_MAX_RECEIVE_COUNT}
+               unless set, so a drilled event is in the DLQ within seconds (not after the 6 h budget)
   -h, --help   show this help
 
 environment:
@@ -86,21 +94,36 @@ environment:
   LOCAL_RETRY_BUDGET_SECONDS        how long processors retry a transient failure before moving it to
                                     the DLQ (default: cdk.json retryBudgetSeconds, 6 h; 0 = no retries)
   LOCAL_VERIFIER_CONCURRENCY        verifier instances at once (default 4)
-  PROCESSOR_FAIL_EVENT_TYPES        failure drill: event types the processors fail on purpose
+  PROCESSOR_FAIL_EVENT_TYPES        failure drill: event types the processors fail on purpose (--drill
+                                    also shortens the timings; this alone keeps cdk.json's)
   LOCAL_FAULTS                      1: fault injection for tests (proxies before the stand-ins,
                                     POST /__local/faults; see local/fault-proxy.ts). Off by default
 
 files in the state directory:
   drill.json   {"processorFailEventTypes": "a,b"} changes the failure drill while the stack runs
-               ("" ends it; the queues are in memory, so a restart would lose the DLQ being drilled)`;
+               ("" ends it; no restart needed).
+               A start removes one left by an earlier run: only --drill or PROCESSOR_FAIL_EVENT_TYPES
+               start a drill, and the start-up summary says whether it is on or off
+  queues.json  the queue and DLQ messages kept at the last stop (only its owner can read it: it holds
+               bodies); the next start puts them back in their queues and deletes it
 
-export function parseArgs(argv: readonly string[]): { fresh: boolean; verbose: boolean; help: boolean } {
-  const flags = { fresh: false, verbose: false, help: false };
-  for (const arg of argv) {
+exit codes: 1 could not start (e.g. the port is in use: checked before anything is built); 2 a bad
+option or setting`;
+
+export function parseArgs(argv: readonly string[]): { fresh: boolean; verbose: boolean; help: boolean; drill?: string } {
+  const flags: { fresh: boolean; verbose: boolean; help: boolean; drill?: string } = { fresh: false, verbose: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
     if (arg === '--fresh') flags.fresh = true;
     else if (arg === '--verbose') flags.verbose = true;
     else if (arg === '--help' || arg === '-h') flags.help = true;
-    else if (arg !== '--') throw new SettingsError([`unknown argument '${arg.split('=')[0]}'`, USAGE]);
+    else if (arg === '--drill' || arg.startsWith('--drill=')) {
+      const value = (arg === '--drill' ? argv[++i] : arg.slice('--drill='.length))?.trim();
+      if (!value || value.startsWith('-') || !/^[\x21-\x7e]+$/.test(value)) {
+        throw new SettingsError(['--drill needs the event types to fail, comma-separated without spaces, e.g. --drill coding.succeeded']);
+      }
+      flags.drill = value;
+    } else if (arg !== '--') throw new SettingsError([`unknown argument '${arg.split('=')[0]}'`, USAGE]);
   }
   return flags;
 }
@@ -111,10 +134,12 @@ export function readSettings(argv: readonly string[], env: Env = process.env): R
   const app = loadAppConfig();
 
   const port = wholeNumber(env, 'PORT', 0, 65_535, problems) ?? DEFAULT_PORT;
-  const receiveOverride = wholeNumber(env, 'LOCAL_MAX_RECEIVE_COUNT', 1, 1_000, problems);
-  const visibility = wholeNumber(env, 'LOCAL_VISIBILITY_TIMEOUT_SECONDS', 0, 43_200, problems);
+  // --drill: the short timings unless the environment sets its own.
+  const drillDefault = (name: keyof typeof DRILL_DEFAULTS) => (flags.drill !== undefined ? DRILL_DEFAULTS[name] : undefined);
+  const receiveOverride = wholeNumber(env, 'LOCAL_MAX_RECEIVE_COUNT', 1, 1_000, problems) ?? drillDefault('LOCAL_MAX_RECEIVE_COUNT');
+  const visibility = wholeNumber(env, 'LOCAL_VISIBILITY_TIMEOUT_SECONDS', 0, 43_200, problems) ?? drillDefault('LOCAL_VISIBILITY_TIMEOUT_SECONDS');
   // 0 is allowed here (not in cdk.json): a drill that reaches the DLQ on the first failure.
-  const retryBudget = wholeNumber(env, 'LOCAL_RETRY_BUDGET_SECONDS', 0, 259_200, problems);
+  const retryBudget = wholeNumber(env, 'LOCAL_RETRY_BUDGET_SECONDS', 0, 259_200, problems) ?? drillDefault('LOCAL_RETRY_BUDGET_SECONDS');
   const verifierConcurrency = wholeNumber(env, 'LOCAL_VERIFIER_CONCURRENCY', 1, 64, problems) ?? 4;
   const motoText = env['LOCAL_USE_MOTO']?.trim();
   let moto: MotoMode = 'auto';
@@ -124,7 +149,7 @@ export function readSettings(argv: readonly string[], env: Env = process.env): R
   if (problems.length > 0) throw new SettingsError(problems);
 
   const stateDir = stateDirFrom(env);
-  const failEventTypes = env['PROCESSOR_FAIL_EVENT_TYPES']?.trim();
+  const failEventTypes = flags.drill ?? env['PROCESSOR_FAIL_EVENT_TYPES']?.trim();
   const faultsText = env['LOCAL_FAULTS']?.trim();
   if (faultsText && !['0', '1', 'true', 'false'].includes(faultsText)) throw new SettingsError([`LOCAL_FAULTS must be 1 or 0 (got '${faultsText.slice(0, 20)}')`]);
   return {

@@ -5,19 +5,20 @@
  * only through AWS_ENDPOINT_URL_<SERVICE> (see main.ts), never through code of their own.
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLedgerTable } from '../tools/stand-ins/ledger-table.ts';
+import { addTimeIndexLocally, createLedgerTable, hasTimeIndex } from '../tools/stand-ins/ledger-table.ts';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { S3StandIn } from '../tools/stand-ins/s3-stand-in.ts';
 import { SecretsManagerStandIn } from '../tools/stand-ins/secrets-manager-stand-in.ts';
 import { startSqs as startSqsService, type QueueActivity, type Service } from '../tools/stand-ins/servers.ts';
+import type { QueueInventory } from '../tools/stand-ins/sqs-inventory.ts';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './settings.ts';
 
 export { startDynalite, startMoto, type QueueActivity, type Service } from '../tools/stand-ins/servers.ts';
 
 /** local-aws-sqs in the local account and region (queue URLs and ARNs as the runner reports them). */
-export function startSqs(): Promise<Service & { activity: QueueActivity }> {
+export function startSqs(): Promise<Service & { activity: QueueActivity; inventory: QueueInventory }> {
   return startSqsService({ region: LOCAL_REGION, accountId: LOCAL_ACCOUNT });
 }
 
@@ -33,6 +34,8 @@ export async function ensureLedgerTable(endpoint: string, tableName: string): Pr
   try {
     try {
       await client.send(new DescribeTableCommand({ TableName: tableName }));
+      // A table kept from a run before the time index existed gets it, its items carried over.
+      if (!(await hasTimeIndex(client, tableName))) await addTimeIndexLocally(client, tableName);
       return 'existing';
     } catch (error) {
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { closest } from './suggest.ts';
 
 /** A problem with how the command was called: printed with the command's synopsis, exit code 2. */
 export class UsageError extends Error {
@@ -56,15 +57,21 @@ export class ParsedArgs {
   }
 }
 
-function parseError(error: unknown): UsageError {
+function parseError(error: unknown, known: readonly string[]): UsageError {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
   // Node's message repeats the stray argument verbatim, which may be half of a secret split by the shell.
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     return new UsageError('unexpected argument: this command takes only --options (quote values that contain spaces)');
   }
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    return new UsageError(message.replace(/^Unknown option/, 'unknown option').replace(/^Option/, 'option'));
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    // Node names the option alone (never its =value): `--provder` -> did you mean --provider?
+    const name = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
+    const match = name === undefined ? undefined : closest(name, known.filter((k) => k !== 'help'));
+    return new UsageError(`${message.replace(/^Unknown option/, 'unknown option')}${match === undefined ? '' : `; did you mean --${match}?`}`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return new UsageError(message.replace(/^Option/, 'option'));
   }
   return new UsageError('cannot parse the arguments');
 }
@@ -84,7 +91,7 @@ export function parseOptions(argv: readonly string[], specs: OptionSpecs, requir
   try {
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw parseError(error);
+    throw parseError(error, Object.keys(options));
   }
   const parsed = new ParsedArgs(values);
   const missing = required.filter((name) => parsed.all(name).length === 0);

@@ -144,3 +144,16 @@ export function readRuntime(stateDir: string): RuntimeInfo | undefined {
   if (typeof info.pid !== 'number' || typeof info.url !== 'string' || !processAlive(info.pid)) return undefined;
   return info;
 }
+
+/**
+ * `GET <url>/__local/status` on the running local stack (local/main.ts): what `ops status --local` cannot
+ * read through the AWS APIs. Counts and times only, never a body.
+ */
+export const LOCAL_STATUS_PATH = '/__local/status';
+
+export interface LocalStatusReport {
+  /** The failure drill in effect (event types the processors fail on purpose), or null when off. */
+  readonly drill: string | null;
+  /** Per queue name: messages (in flight included), in flight, and the oldest message's SentTimestamp (epoch ms). */
+  readonly queues: Readonly<Record<string, { readonly messages: number; readonly inFlight: number; readonly oldestSentAt?: number }>>;
+}

@@ -2,6 +2,7 @@
 import type { Provider } from '../lambdas/domain/provider.ts';
 import { findProvider, providers } from '../providers/index.ts';
 import { UsageError } from './args.ts';
+import { didYouMean } from './suggest.ts';
 
 export function providerIds(): string[] {
   return [...providers.keys()];
@@ -10,7 +11,7 @@ export function providerIds(): string[] {
 /** The provider, or a usage error that lists the known ids. */
 export function requireProvider(id: string): Provider {
   const provider = findProvider(id);
-  if (!provider) throw new UsageError(`unknown provider '${id}'; known providers: ${providerIds().join(', ')}`);
+  if (!provider) throw new UsageError(`unknown provider '${id}'${didYouMean(id, providerIds())}${didYouMean(id, providerIds()) ? ' ' : '; '}known providers: ${providerIds().join(', ')}`);
   return provider;
 }
 

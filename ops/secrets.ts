@@ -1,13 +1,16 @@
 /**
  * Signing-secret plumbing for `ops secret`: reading a new value without it touching argv or the terminal's
  * echo, the secret's versions and stages, which secret recent requests matched (CloudWatch metrics when
- * deployed, the local verifier's EMF log lines locally), and keeping the local secrets file in step.
+ * deployed, the local verifier's EMF log lines locally; by stage, and by secret version since a rotation),
+ * and keeping the local secrets file in step.
  * Secret values stay in memory: never printed, never in an error message.
  */
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { SECRET_VERSION_MATCHED } from '../lambdas/contract/metrics.ts';
+import { SECRET_CACHE_TTL_MS } from '../lambdas/verifier/secret-cache.ts';
 import { readSecretsFile, writePrivate, type SecretPair } from './local-target.ts';
 import { readFileArg, UsageError, type OptionSpecs, type ParsedArgs } from './args.ts';
 import type { Target } from './stack.ts';
@@ -254,9 +257,8 @@ export async function recentMatches(target: Target, hours: number): Promise<Matc
 
 const LOG_TAIL_BYTES = 32 * 1024 * 1024;
 
-/** Sums the verifier's EMF metric lines (what CloudWatch would ingest) for one provider. */
-export function localMatches(logFile: string, providerId: string, hours: number, now = Date.now()): MatchCounts | { unavailable: string } {
-  let text: string;
+/** The last 32 MiB of a log file; undefined when it cannot be read. */
+function readLogTail(logFile: string): string | undefined {
   try {
     const fd = openSync(logFile, 'r');
     try {
@@ -264,13 +266,19 @@ export function localMatches(logFile: string, providerId: string, hours: number,
       const length = Math.min(size, LOG_TAIL_BYTES);
       const buffer = Buffer.alloc(length);
       readSync(fd, buffer, 0, length, size - length);
-      text = buffer.toString('utf8');
+      return buffer.toString('utf8');
     } finally {
       closeSync(fd);
     }
   } catch {
-    return { unavailable: `no verifier log yet (${logFile})` };
+    return undefined;
   }
+}
+
+/** Sums the verifier's EMF metric lines (what CloudWatch would ingest) for one provider. */
+export function localMatches(logFile: string, providerId: string, hours: number, now = Date.now()): MatchCounts | { unavailable: string } {
+  const text = readLogTail(logFile);
+  if (text === undefined) return { unavailable: `no verifier log yet (${logFile})` };
   const since = now - hours * 3_600_000;
   const counts: Record<CountKey, number> = { current: 0, previous: 0, previousAfterGrace: 0, signatureFailures: 0 };
   for (const line of text.split('\n')) {
@@ -288,6 +296,199 @@ export function localMatches(logFile: string, providerId: string, hours: number,
     }
   }
   return { hours, ...counts, source: 'the local verifier log (EMF metric lines)' };
+}
+
+/**
+ * SecretVersionMatched data points (lambdas/shared/observability.ts): each says `count` requests matched the
+ * version somewhere in [at, at + widthMs). CloudWatch gives per-minute sums (or coarser for old data); the
+ * local log gives one point per request.
+ */
+export interface MatchPoint {
+  readonly at: number;
+  readonly count: number;
+}
+
+export interface VersionMatchSeries {
+  /** Points per version id asked for (an id nobody matched has none). */
+  readonly points: ReadonlyMap<string, readonly MatchPoint[]>;
+  readonly widthMs: number;
+  readonly source: string;
+}
+
+/** CloudWatch keeps 1-minute data for 15 days, 5-minute data for 63 days, then hourly. */
+function periodFor(since: number, now: number): number {
+  const days = (now - since) / 86_400_000;
+  return days <= 14 ? 60 : days <= 62 ? 300 : 3_600;
+}
+
+/**
+ * Which secret versions the provider's requests matched since `since`: the metric SecretVersionMatched
+ * (dimensions provider, secretVersionId) from CloudWatch when deployed, from the verifier's EMF lines locally.
+ */
+export async function versionMatches(target: Target, versionIds: readonly string[], since: Date, now = Date.now()): Promise<VersionMatchSeries | { unavailable: string }> {
+  if (target.local) return localVersionMatches(join(target.local.stateDir, 'logs', 'verifier.log'), target.providerId, versionIds, since);
+  const period = periodFor(since.getTime(), now);
+  const client = new CloudWatchClient(target.client('cloudwatch'));
+  const points = new Map<string, MatchPoint[]>(versionIds.map((id) => [id, []]));
+  try {
+    let token: string | undefined;
+    do {
+      const out = await client.send(new GetMetricDataCommand({
+        // CloudWatch may round the start down to the period: points from just before `since` then count too,
+        // which errs towards refusing.
+        StartTime: new Date(Math.floor(since.getTime() / (period * 1000)) * period * 1000),
+        EndTime: new Date(now + period * 1000),
+        MetricDataQueries: versionIds.map((id, i) => ({
+          Id: `v${i}`,
+          MetricStat: {
+            Metric: {
+              Namespace: 'WebhookReceiver',
+              MetricName: SECRET_VERSION_MATCHED,
+              Dimensions: [{ Name: 'provider', Value: target.providerId }, { Name: 'secretVersionId', Value: id }],
+            },
+            Period: period,
+            Stat: 'Sum',
+          },
+        })),
+        ...(token ? { NextToken: token } : {}),
+      }));
+      for (const result of out.MetricDataResults ?? []) {
+        const id = versionIds[Number(result.Id?.slice(1))];
+        if (id === undefined) continue;
+        (result.Timestamps ?? []).forEach((at, i) => {
+          const count = result.Values?.[i] ?? 0;
+          if (count > 0) points.get(id)!.push({ at: at.getTime(), count });
+        });
+      }
+      token = out.NextToken;
+    } while (token);
+    return { points, widthMs: period * 1000, source: 'CloudWatch metrics' };
+  } catch (error) {
+    return { unavailable: `CloudWatch metrics could not be read (${(error as Error).name})` };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** SecretVersionMatched records of the local verifier's log (what CloudWatch would ingest) for one provider. */
+export function localVersionMatches(logFile: string, providerId: string, versionIds: readonly string[], since: Date): VersionMatchSeries | { unavailable: string } {
+  const text = readLogTail(logFile);
+  if (text === undefined) return { unavailable: `no verifier log yet (${logFile})` };
+  const points = new Map<string, MatchPoint[]>(versionIds.map((id) => [id, []]));
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{"_aws"') || !line.includes(SECRET_VERSION_MATCHED)) continue;
+    let record: Record<string, unknown> & { _aws?: { Timestamp?: number } };
+    try {
+      record = JSON.parse(line) as typeof record;
+    } catch {
+      continue;
+    }
+    const at = record._aws?.Timestamp ?? 0;
+    const id = record['secretVersionId'];
+    const count = record[SECRET_VERSION_MATCHED];
+    if (record['provider'] !== providerId || at < since.getTime() || typeof id !== 'string' || typeof count !== 'number') continue;
+    points.get(id)?.push({ at, count });
+  }
+  return { points, widthMs: 1, source: 'the local verifier log (EMF metric lines)' };
+}
+
+/** How many matches of one version the series holds from `from` on, and when the last one was (its point's end). */
+export function matchesFrom(series: VersionMatchSeries, versionId: string | undefined, from: number): { count: number; last?: Date } {
+  let count = 0;
+  let last: number | undefined;
+  for (const point of (versionId ? series.points.get(versionId) : undefined) ?? []) {
+    if (point.at + series.widthMs <= from) continue; // entirely before `from`; a point that straddles it counts
+    count += point.count;
+    last = Math.max(last ?? 0, point.at + series.widthMs - 1);
+  }
+  return { count, ...(last !== undefined ? { last: new Date(last) } : {}) };
+}
+
+/**
+ * The times that matter after a rotation. Warm verifiers keep using the keys they fetched before it for up
+ * to their cache TTL (lambdas/verifier/secret-cache.ts): until then a request signed with the old secret can
+ * match a verifier that has not seen the rotation, and one signed with the new secret can be refused by it
+ * (its early refresh is rate-limited), so only matches from `safeFrom` on say which secret the sender uses.
+ */
+export interface RotationWindow {
+  /** The AWSCURRENT version's creation: the rotation. */
+  readonly rotatedAt: Date;
+  /** rotatedAt + the verifiers' secret cache TTL: every warm verifier has fetched the new version since. */
+  readonly safeFrom: Date;
+  /** The grace window's end: from then on the verifier refuses the previous secret anyway. */
+  readonly graceEnds: Date;
+}
+
+export function rotationWindow(rotatedAt: Date, graceHours: number, cacheTtlMs = SECRET_CACHE_TTL_MS): RotationWindow {
+  return { rotatedAt, safeFrom: new Date(rotatedAt.getTime() + cacheTtlMs), graceEnds: new Date(rotatedAt.getTime() + graceHours * 3_600_000) };
+}
+
+/** Matches of one version since the rotation, and since every verifier could have refreshed. */
+export interface VersionTally {
+  readonly id: string;
+  readonly sinceRotation: number;
+  readonly sinceSafe: number;
+  /** The end of the last point with a match (a minute's end in CloudWatch), since the rotation. */
+  readonly lastAt?: Date;
+}
+
+export interface RotationMatches {
+  readonly window: RotationWindow;
+  readonly current: VersionTally;
+  readonly previous: VersionTally;
+  readonly source: string;
+}
+
+export function tallyRotation(series: VersionMatchSeries, window: RotationWindow, currentId: string, previousId: string): RotationMatches {
+  const tally = (id: string): VersionTally => {
+    const all = matchesFrom(series, id, window.rotatedAt.getTime());
+    return { id, sinceRotation: all.count, sinceSafe: matchesFrom(series, id, window.safeFrom.getTime()).count, ...(all.last ? { lastAt: all.last } : {}) };
+  };
+  return { window, current: tally(currentId), previous: tally(previousId), source: series.source };
+}
+
+const at = (date: Date) => date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+export type RetireDecision =
+  | { readonly retire: true; readonly note?: string }
+  | { readonly retire: false; readonly why: string; readonly safeAt?: Date; readonly then: string };
+
+/**
+ * Whether `ops secret retire` may remove AWSPREVIOUS now. Kept to two rules, both on version ids (a stage
+ * says what a verifier had cached, not which secret signed): not before every verifier could have fetched
+ * the rotated secret (safeFrom), and not while any request since then matched the previous version. Once the
+ * grace window has ended the verifier refuses the previous secret anyway: nothing left to protect.
+ */
+export function retireDecision(matches: RotationMatches | { window: RotationWindow; unavailable: string }, now: number): RetireDecision {
+  const { window } = matches;
+  if (now >= window.graceEnds.getTime()) return { retire: true };
+  if ('unavailable' in matches) {
+    return { retire: false, why: `which secret requests matched could not be read (${matches.unavailable})`, then: 'Make sure the sender signs with the new secret (a test event from the vendor) before you retire' };
+  }
+  const { current, previous } = matches;
+  if (now < window.safeFrom.getTime()) {
+    const seen = previous.sinceRotation > 0 ? `; ${previous.sinceRotation} request(s) since the rotation matched the previous version ${previous.id}` : '';
+    const safeAt = new Date(Math.min(window.safeFrom.getTime(), window.graceEnds.getTime()));
+    return {
+      retire: false,
+      safeAt,
+      why: `the rotation (${at(window.rotatedAt)}) is less than ${Math.round((window.safeFrom.getTime() - window.rotatedAt.getTime()) / 60_000)} minutes old: ` +
+        `verifiers may still use the secret they fetched before it, so no request can show yet which secret the sender signs with${seen}`,
+      then: `It is safe to retire from ${at(safeAt)} if no request after that time matches version ${previous.id}: run retire again then`,
+    };
+  }
+  if (previous.sinceSafe > 0) {
+    return {
+      retire: false,
+      safeAt: window.graceEnds,
+      why: `${previous.sinceSafe} request(s) since ${at(window.safeFrom)} (when every verifier had the rotated secret) matched the previous version ${previous.id}` +
+        `${previous.lastAt ? `, the last before ${at(previous.lastAt)}` : ''}: the sender still signs with the old secret`,
+      then: `Switch the sender; retire refuses until the grace window ends at ${at(window.graceEnds)} (the verifier refuses the old secret from then on). ` +
+        `Once ops secret status shows the sender has switched (no match of version ${previous.id} after the switch), retire with --force`,
+    };
+  }
+  if (current.sinceSafe === 0) return { retire: true, note: `no request since ${at(window.safeFrom)} matched either version: nothing shows yet that the sender switched` };
+  return { retire: true };
 }
 
 /**

@@ -20,8 +20,14 @@ import { declaration as generic } from './generic/declaration.ts';
 import { declaration as standardWebhooks } from './standard-webhooks/declaration.ts';
 import { declaration as github } from './github/declaration.ts';
 import { declaration as stripe } from './stripe/declaration.ts';
+import { CANARY_PROVIDER_ID, declaration as canary } from './canary/declaration.ts';
 
-/** Every provider's declaration, in this order everywhere (the default `providers` of cdk.json: all of them). */
+export { CANARY_PROVIDER_ID };
+
+/**
+ * Every provider's declaration, in this order everywhere. The default `providers` of cdk.json: all of them
+ * but `canary`, the stack's own synthetic sender, which `canary.enabled` (default true) adds last.
+ */
 export const providerDeclarations: readonly ProviderDefinition[] = [
   sully,
   suki,
@@ -31,6 +37,7 @@ export const providerDeclarations: readonly ProviderDefinition[] = [
   standardWebhooks,
   github,
   stripe,
+  canary,
 ];
 
 /** The compiled declarations by id; `defineProvider` rejects a wrong declaration when this module loads. */
@@ -38,4 +45,9 @@ export const providers: ReadonlyMap<string, Provider> = buildRegistry(providerDe
 
 export function findProvider(id: string): Provider | undefined {
   return providers.get(id);
+}
+
+/** A vendor (a real sender), as opposed to the stack's own canary. */
+export function isVendor(id: string): boolean {
+  return id !== CANARY_PROVIDER_ID;
 }

@@ -12,6 +12,17 @@ export interface ProviderNotes {
   readonly rotation: string;
   /** What the sender does when asked to resend an event (`ops replay` when it cannot replay one). */
   readonly resend: string;
+  /** This vendor's part of docs/runbook.md (markdown), written there by `npm run docs` (tools/docs/runbook.ts). */
+  readonly runbook: {
+    /** Heading of its rotation procedure. */
+    readonly title: string;
+    /** Its rotation procedure, in order; paragraphs separated by a blank line. */
+    readonly rotation: string;
+    /** "What each sender does when we answer non-2xx": what it does on a non-2xx answer or a timeout. */
+    readonly onFailure: string;
+    /** What is lost, and how to recover it. */
+    readonly recovery: string;
+  };
 }
 
 /** `providers/<id>/samples.ts`. */
@@ -34,8 +45,10 @@ async function load(providerId: string): Promise<ProviderOperations> {
   if (!Array.isArray(samples.eventTypes) || samples.eventTypes.length === 0 || typeof samples.buildSample !== 'function') {
     throw new Error(`providers/${providerId}/samples.ts must export \`eventTypes\` (at least one) and \`buildSample\``);
   }
-  if (typeof notes.notes?.rotation !== 'string' || typeof notes.notes.resend !== 'string') {
-    throw new Error(`providers/${providerId}/notes.ts must export \`notes\` with \`rotation\` and \`resend\``);
+  const runbook = notes.notes?.runbook;
+  if (typeof notes.notes?.rotation !== 'string' || typeof notes.notes.resend !== 'string' ||
+    !runbook || ![runbook.title, runbook.rotation, runbook.onFailure, runbook.recovery].every((v) => typeof v === 'string' && v !== '')) {
+    throw new Error(`providers/${providerId}/notes.ts must export \`notes\` with \`rotation\`, \`resend\` and \`runbook\` (title, rotation, onFailure, recovery)`);
   }
   return { samples: { eventTypes: samples.eventTypes, buildSample: samples.buildSample }, notes: notes.notes };
 }

@@ -1,13 +1,15 @@
 // Checks that the repository paths the documentation names exist: every backticked path that starts with one
 // of the repository's top-level folders (`lambdas/...`, `lib/...`, `test/...`, ...) and every relative link
-// target in README.md and docs/*.md. Paths with placeholders or globs (`<id>`, `*`, `{...}`) are skipped.
-// Fenced code blocks are skipped too (commands, not references). Plain node, no dependencies.
+// target in every tracked markdown file, and every such path in the comments of the source files (.ts, .mjs).
+// Paths with placeholders or globs (`<id>`, `*`, `{...}`) are skipped. Fenced code blocks are skipped too
+// (commands, not references). Plain node, no dependencies.
 //
-//   node scripts/check-doc-paths.mjs                  # README.md and docs/*.md
+//   node scripts/check-doc-paths.mjs                  # every tracked *.md, and comments of tracked *.ts / *.mjs
 //   node scripts/check-doc-paths.mjs a.md b.md        # these files instead
 //   node scripts/check-doc-paths.mjs --root <dir>     # resolve repo-relative paths against <dir>
 //
 // Exit 0 when every named path exists; 1, listing each missing one as file:line: path, otherwise.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +61,8 @@ export function namedPaths(markdown) {
 /** The missing paths of one markdown file, as `file:line: path` strings. */
 export function missingPaths(file, root) {
   const missing = [];
-  for (const { line, path, base } of namedPaths(readFileSync(file, 'utf8'))) {
+  const text = readFileSync(file, 'utf8');
+  for (const { line, path, base } of file.endsWith('.md') ? namedPaths(text) : commentPaths(text)) {
     const bases = base === 'file' ? [dirname(file)] : base === 'root' ? [root] : [root, dirname(file)];
     const exists = bases.some((dir) => existsSync(isAbsolute(path) ? path : resolve(dir, path)));
     const shown = relative(root, file);
@@ -68,8 +71,50 @@ export function missingPaths(file, root) {
   return missing;
 }
 
-/** README.md and docs/*.md of the repository. */
+/** Every path named in the comments of a source text: `{ line, path, base: 'root' }`. */
+export function commentPaths(source) {
+  const found = [];
+  let inBlock = false;
+  source.split('\n').forEach((text, index) => {
+    let comment = '';
+    if (inBlock) {
+      const end = text.indexOf('*/');
+      comment = end >= 0 ? text.slice(0, end) : text;
+      if (end >= 0) inBlock = false;
+    } else {
+      // A block comment starts a line here; a `/*` elsewhere is a glob in a string (`docs/*.md`).
+      const block = text.trimStart().startsWith('/*') ? text.indexOf('/*') : -1;
+      const line = text.search(/(^|\s)\/\/\s/);
+      if (line >= 0 && (block < 0 || line < block)) comment = text.slice(line);
+      else if (block >= 0) {
+        const end = text.indexOf('*/', block + 2);
+        comment = end >= 0 ? text.slice(block, end) : text.slice(block);
+        if (end < 0) inBlock = true;
+      }
+    }
+    for (const [, candidate] of comment.matchAll(PATH_IN_CODE)) {
+      const path = clean(candidate);
+      // In prose, only what is clearly a path: a file name with an extension, or a folder with its slash
+      // (`ops/s` is operations per second).
+      if (path && !isPattern(path) && /(\.[a-z0-9]+|\/)$/i.test(candidate.replace(/[.,:;]+$/, ''))) found.push({ line: index + 1, path, base: 'root' });
+    }
+  });
+  return found;
+}
+
+/** Tracked (and new, not ignored) files of the repository, per git; none outside a git work tree. */
+function repositoryFiles(root) {
+  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (listed.status !== 0) return [];
+  return [...new Set(listed.stdout.split('\0').filter(Boolean))].filter((f) => existsSync(join(root, f))).sort().map((f) => join(root, f));
+}
+
+/** Every markdown file and every .ts/.mjs source of the repository (vendored and generated files excluded). */
 export function defaultFiles(root) {
+  // The checker's own test is left out: its fixtures name missing paths on purpose.
+  const files = repositoryFiles(root).filter((f) => /\.(md|ts|mjs)$/.test(f) && !/(^|\/)(node_modules|cdk\.out)\//.test(relative(root, f)) &&
+    relative(root, f) !== join('test', 'docs', 'paths.test.ts'));
+  if (files.length > 0) return files;
   const docs = join(root, 'docs');
   const inDocs = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).sort().map((f) => join(docs, f)) : [];
   return [join(root, 'README.md'), ...inDocs];

@@ -96,3 +96,13 @@ describe('deleting the local emulator (local/ and test/local/)', () => {
     expect(local.status).toBe(1);
   }, 120_000);
 });
+
+describe('benchmarks and the cost model stay outside the product (bench/, tools/)', () => {
+  it('no file of lib/, lambdas/, providers/, ops/ or bin/ imports them', () => {
+    const product = workingTreeFiles().filter((file) => /^(lib|lambdas|providers|ops|bin)\//.test(file));
+    const imports = relativeImports(ROOT, product);
+    expect(imports.length).toBeGreaterThan(100);
+    const intoTools = imports.filter((i) => /^(bench|tools)(\/|$)/.test(i.target)).map((i) => `${i.file}: ${i.specifier}`);
+    expect(intoTools).toEqual([]);
+  });
+});

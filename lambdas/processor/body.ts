@@ -4,9 +4,9 @@
  * own message quotes the body, so it is never passed on.
  */
 import { createHash } from 'node:crypto';
-import type { ClaimCheck, Envelope } from '../shared/envelope.ts';
+import type { ClaimCheck, Envelope } from '../contract/envelope.ts';
 import { PoisonMessageError, UnusableBodyError } from './errors.ts';
-import { isJsonObject, type JsonObject } from './fields.ts';
+import { isJsonObject, type JsonObject } from './event-processor.ts';
 
 /** Reads a claim-checked body (S3 GetObject in production). */
 export type ClaimCheckReader = (claimCheck: ClaimCheck) => Promise<Uint8Array>;

@@ -2,7 +2,8 @@
  * The processor's configuration: the contract variables through the shared reader
  * (lambdas/shared/runtime-config.ts), plus what only a processor needs. Read once at module load.
  */
-import { ConfigError, integer, readProcessorConfig, requiredString, type Env, type ProcessorConfig } from '../shared/runtime-config.ts';
+import { EnvVar } from '../contract/environment.ts';
+import { EnvironmentError, integer, readProcessorConfig, requiredString, type Env, type ProcessorConfig } from '../shared/runtime-config.ts';
 import { DEFAULT_RETRY_BUDGET_SECONDS, MAX_RETRY_BUDGET_SECONDS } from './retry-policy.ts';
 
 export interface ProcessorSettings extends ProcessorConfig {
@@ -24,24 +25,24 @@ export interface ProcessorSettings extends ProcessorConfig {
 
 function queueUrl(env: Env, name: string): string {
   const value = requiredString(env, name);
-  if (!/^https?:\/\/\S+$/.test(value)) throw new ConfigError(`environment variable ${name} must be an http(s) URL`);
+  if (!/^https?:\/\/\S+$/.test(value)) throw new EnvironmentError(`environment variable ${name} must be an http(s) URL`);
   return value;
 }
 
 export function readProcessorSettings(env: Env, knownProviders: ReadonlySet<string>): ProcessorSettings {
   const config = readProcessorConfig(env);
   if (!knownProviders.has(config.providerId)) {
-    throw new ConfigError(`PROVIDER_ID '${config.providerId}' has no processor; known: ${[...knownProviders].join(', ')}`);
+    throw new EnvironmentError(`PROVIDER_ID '${config.providerId}' has no processor; known: ${[...knownProviders].join(', ')}`);
   }
-  const failEventTypes = (env['PROCESSOR_FAIL_EVENT_TYPES'] ?? '')
+  const failEventTypes = (env[EnvVar.PROCESSOR_FAIL_EVENT_TYPES] ?? '')
     .split(',')
     .map((type) => type.trim())
     .filter((type) => type.length > 0);
   return {
     ...config,
     failEventTypes: new Set(failEventTypes),
-    queueUrl: queueUrl(env, 'QUEUE_URL'),
-    deadLetterQueueUrl: queueUrl(env, 'DEAD_LETTER_QUEUE_URL'),
-    retryBudgetSeconds: integer(env, 'PROCESSOR_RETRY_BUDGET_SECONDS', DEFAULT_RETRY_BUDGET_SECONDS, 0, MAX_RETRY_BUDGET_SECONDS),
+    queueUrl: queueUrl(env, EnvVar.QUEUE_URL),
+    deadLetterQueueUrl: queueUrl(env, EnvVar.DEAD_LETTER_QUEUE_URL),
+    retryBudgetSeconds: integer(env, EnvVar.PROCESSOR_RETRY_BUDGET_SECONDS, DEFAULT_RETRY_BUDGET_SECONDS, 0, MAX_RETRY_BUDGET_SECONDS),
   };
 }

@@ -29,9 +29,6 @@ export class MissingFieldError extends PermanentError {}
 /** The bytes do not match the verifier's digest, or are not a JSON object: the same bytes fail every time. */
 export class UnusableBodyError extends PermanentError {}
 
-/** A handler described a state change that is not ids and tokens: the same body produces it every time. */
-export class InvalidStateChangeError extends PermanentError {}
-
 /**
  * The verifier accepted a signed event whose type or dedupe key it could not read (envelope `unrecognized`):
  * no handler was written for it, so it waits in the DLQ for one (docs/runbook.md#unrecognized-event).

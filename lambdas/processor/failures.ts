@@ -14,8 +14,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import { errorFields } from '../shared/observability.ts';
 import { failureClassOf, RecordFailedError, safeErrorSummary, UnrecognizedEventError, type FailureClass } from './errors.ts';
-import type { FailureRecord, LedgerEntryRef, LedgerWrite } from './ledger.ts';
-import { ProcessorMetric, type ProcessorMetricName } from './observability.ts';
+import type { FailureRecord, LedgerEntryRef, LedgerWrite } from './processing-ledger.ts';
+import { ProcessorMetric, type ProcessorMetricName } from '../contract/metrics.ts';
 import type { Redelivery } from './redelivery.ts';
 import { decideRetry } from './retry-policy.ts';
 

@@ -11,23 +11,23 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamodb, sqs } from '../shared/aws-clients.ts';
 import { logger, metrics } from '../shared/observability.ts';
 import { s3 } from '../shared/s3-client.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 import { providers } from '../../providers/index.ts';
 import { loadProcessor } from '../../providers/processors.ts';
+import { createBatchArchiver, s3ArchivePut } from './archive.ts';
 import { s3ClaimCheckReader } from './claim-check-reader.ts';
 import { readProcessorSettings } from './config.ts';
-import { EventLedger } from './ledger.ts';
+import { ProcessingLedger } from './processing-ledger.ts';
 import { observeProvider } from './observability.ts';
 import { createRecordProcessor } from './process-record.ts';
 import { Redelivery } from './redelivery.ts';
-import { StateStore } from './state-store.ts';
 
 const settings = readProcessorSettings(process.env, new Set(providers.keys()));
-// This provider's handlers, providers/<id>/processor.ts (a chunk of this bundle, loaded at cold start).
+// This provider's EventProcessor, providers/<id>/processor.ts (a chunk of this bundle, loaded at cold start).
 const processor = await loadProcessor(settings.providerId);
 const count = observeProvider(settings.providerId);
 
@@ -44,9 +44,9 @@ traced(sqs);
 const processRecord = createRecordProcessor({
   config: settings,
   processor,
-  ledger: new EventLedger(dynamodb, settings.ledgerTable, settings.ledgerEntryDays),
-  states: new StateStore(dynamodb, settings.ledgerTable, settings.ledgerRetentionDays),
-  readClaimCheck: s3ClaimCheckReader(s3),
+  ledger: new ProcessingLedger(dynamodb, settings.ledgerTable, settings.ledgerEntryDays),
+  // This provider's prefix of CLAIM_CHECK_BUCKET only, as its role allows.
+  readClaimCheck: s3ClaimCheckReader(s3, { bucket: settings.claimCheckBucket, providerId: settings.providerId }),
   // Backoff of transient failures and the move of what is given up on to this provider's own DLQ.
   redelivery: new Redelivery(sqs, settings.queueUrl, settings.deadLetterQueueUrl),
   logger,
@@ -55,10 +55,20 @@ const processRecord = createRecordProcessor({
   random: () => Math.random(),
 });
 
+// One archive object per batch, under archive/<provider id>/ of CLAIM_CHECK_BUCKET, before any business logic (archive.ts).
+const archiver = createBatchArchiver({
+  providerId: settings.providerId,
+  put: s3ArchivePut(s3, settings.claimCheckBucket),
+  clock: () => new Date(),
+  onError: (error) => logger.warn('could not archive the batch; its records are retried', { error: error instanceof Error ? error.name : 'error' }),
+});
+
 const batch = new BatchProcessor(EventType.SQS);
 
-const processBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, processRecord, batch, { context });
+const processBatch = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const archived = await archiver.archive(event.Records);
+  return processPartialResponse(event, (record: SQSRecord) => processRecord(record, archived(record)), batch, { context });
+};
 
 export const handler = middy(processBatch)
   .use(captureLambdaHandler(tracer, { captureResponse: false }))

@@ -1,37 +1,31 @@
 /**
- * One SQS record, start to finish: open the envelope, resolve and parse the body, route it through the
- * provider's handler map, then mark the ledger entry processed (exactly once, conditionally).
+ * One SQS record, start to finish: open the envelope, resolve and parse the body, hand it to the
+ * provider's `EventProcessor` (event-processor.ts: the seam to the business logic, `providers/<id>/processor.ts`),
+ * then mark the ledger entry processed (exactly once, conditionally).
  *
  * A failure is split (failures.ts): a permanent one (unrecognized event, poison message, missing field,
- * unusable body) is moved to the DLQ on this receive and the record reported handled; a transient one is
- * put back with a jittered backoff delay and reported failed, until the retry budget is spent, then moved
- * to the DLQ too. Either way the ledger entry says `failed` with what happened. Logs carry ids, types, sizes
+ * unusable body, any `PermanentError` the processor throws) is moved to the DLQ on this receive and the
+ * record reported handled; a transient one is put back with a jittered backoff delay and reported failed,
+ * until the retry budget is spent, then moved to the DLQ too. Either way the ledger entry says `failed` with what happened. Logs carry ids, types, sizes
  * and outcomes; bodies never leave this function.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
-import { EnvelopeError, parseEnvelope, type Envelope } from '../shared/envelope.ts';
+import { EnvelopeError, parseEnvelope, type Envelope } from '../contract/envelope.ts';
+import type { ArchiveOutcome } from './archive.ts';
+import { ArchiveError } from './archive.ts';
 import { assertBodyDigest, parseJsonBody, resolveBody, type ClaimCheckReader } from './body.ts';
 import type { ProcessorSettings } from './config.ts';
 import { FailureDrillError, PoisonMessageError, UnrecognizedEventError } from './errors.ts';
 import { handleFailure, type FailureDeps } from './failures.ts';
-import type { JsonObject } from './fields.ts';
-import type { FailureRecord, LedgerEntryRef, LedgerWrite } from './ledger.ts';
-import { ProcessorMetric, type ProcessorMetricName } from './observability.ts';
+import type { EventProcessor, JsonObject, ProcessingOutcome, ProcessorEvent } from './event-processor.ts';
+import type { FailureRecord, LedgerEntryRef, LedgerWrite } from './processing-ledger.ts';
+import { ProcessorMetric, type ProcessorMetricName } from '../contract/metrics.ts';
 import { wasDeadLettered, type Redelivery } from './redelivery.ts';
-import {
-  findHandler,
-  type ProcessingOutcome,
-  type ProcessorEvent,
-  type ProviderProcessor,
-  type ResourceStateChange,
-  type StateWrite,
-} from './routing.ts';
-import { assertSafeStateChange } from './state-store.ts';
 
 export interface RecordProcessorDeps {
   readonly config: Pick<ProcessorSettings, 'providerId' | 'claimCheckBucket' | 'failEventTypes' | 'retryBudgetSeconds'>;
-  readonly processor: ProviderProcessor;
+  readonly processor: EventProcessor;
   readonly ledger: {
     markProcessed(entry: LedgerEntryRef, outcome: ProcessingOutcome, now: Date): Promise<LedgerWrite>;
     markFailed(entry: LedgerEntryRef, failure: FailureRecord, now: Date): Promise<LedgerWrite>;
@@ -39,7 +33,6 @@ export interface RecordProcessorDeps {
   readonly redelivery: Pick<Redelivery, 'retryAfter' | 'moveToDeadLetterQueue'>;
   /** [0, 1): the backoff's jitter (Math.random; fixed in tests). */
   readonly random: () => number;
-  readonly states: { apply(event: ProcessorEvent, change: ResourceStateChange, now: Date): Promise<StateWrite> };
   readonly readClaimCheck: ClaimCheckReader;
   readonly logger: Logger;
   readonly count: (metric: ProcessorMetricName) => void;
@@ -61,7 +54,7 @@ function openEnvelope(text: string, providerId: string): Envelope {
   return envelope;
 }
 
-function eventTimeOf(processor: ProviderProcessor, body: JsonObject, envelope: Envelope): number {
+function eventTimeOf(processor: EventProcessor, body: JsonObject, envelope: Envelope): number {
   const own = processor.eventTime(body, envelope);
   if (own !== undefined) return own;
   const received = Date.parse(envelope.receivedAt);
@@ -69,7 +62,7 @@ function eventTimeOf(processor: ProviderProcessor, body: JsonObject, envelope: E
   return received;
 }
 
-/** Runs the event through its handler; adds what it learns (sizes, resource, time) to `fields` for the log line. */
+/** Runs the event through its processor; adds what it learns (sizes, time, the processor's ids) to `fields` for the log line. */
 async function processEvent(envelope: Envelope, deps: RecordProcessorDeps, fields: LogFields): Promise<ProcessingOutcome> {
   if (deps.config.failEventTypes.has(envelope.eventType)) {
     throw new FailureDrillError('event type is listed in PROCESSOR_FAIL_EVENT_TYPES (failure drill)');
@@ -79,14 +72,6 @@ async function processEvent(envelope: Envelope, deps: RecordProcessorDeps, field
   fields['bodyBytes'] = bytes.length;
   assertBodyDigest(bytes, envelope.bodySha256);
   const body = parseJsonBody(bytes, deps.processor.decodeBody);
-  const handler = findHandler(deps.processor.handlers, envelope.eventType);
-  if (handler === undefined) {
-    // A redriven unrecognized event still without a handler goes back to the DLQ: recording it as
-    // processed (`unknown-event-type`) would drop a signed event nobody has looked at.
-    if (envelope.unrecognized !== undefined) throw new UnrecognizedEventError(`no handler for event type '${envelope.eventType}' yet`);
-    return 'unknown-event-type';
-  }
-
   const event: ProcessorEvent = {
     provider: envelope.provider,
     eventType: envelope.eventType,
@@ -97,14 +82,16 @@ async function processEvent(envelope: Envelope, deps: RecordProcessorDeps, field
     body,
   };
   fields['eventTime'] = new Date(event.eventTime).toISOString();
-  return handler(event, {
-    recordState: (change) => {
-      assertSafeStateChange(change);
-      fields['resourceType'] = change.resourceType;
-      fields['resourceId'] = change.resourceId;
-      return deps.states.apply(event, change, deps.clock());
-    },
+  const outcome = await deps.processor.handle(event, {
+    clock: deps.clock,
+    annotate: (extra) => Object.assign(fields, extra),
   });
+  // A redriven unrecognized event still without a handler goes back to the DLQ: recording it as
+  // processed (`unknown-event-type`) would drop a signed event nobody has looked at.
+  if (outcome === 'unknown-event-type' && envelope.unrecognized !== undefined) {
+    throw new UnrecognizedEventError(`no handler for event type '${envelope.eventType}' yet`);
+  }
+  return outcome;
 }
 
 const OUTCOME_METRIC: Partial<Record<ProcessingOutcome, ProcessorMetricName>> = {
@@ -112,10 +99,15 @@ const OUTCOME_METRIC: Partial<Record<ProcessingOutcome, ProcessorMetricName>> = 
   'stale-ignored': ProcessorMetric.StaleEventIgnored,
 };
 
-export function createRecordProcessor(deps: RecordProcessorDeps): (record: SQSRecord) => Promise<void> {
+/**
+ * `archived`: where the handler's batch archive (archive.ts) put this record, or the ArchiveError of a failed
+ * archive PUT (the record then fails transiently, before any business logic), or undefined (not archived:
+ * a replayed delivery, or a message that is not an envelope of this provider).
+ */
+export function createRecordProcessor(deps: RecordProcessorDeps): (record: SQSRecord, archived?: ArchiveOutcome) => Promise<void> {
   const { logger, count } = deps;
 
-  return async (record) => {
+  return async (record, archived) => {
     const fields: LogFields = { messageId: record.messageId, receiveCount: Number(record.attributes.ApproximateReceiveCount) };
     let entry: LedgerEntryRef | undefined;
     try {
@@ -124,12 +116,18 @@ export function createRecordProcessor(deps: RecordProcessorDeps): (record: SQSRe
         provider: envelope.provider, dedupeKey: envelope.dedupeKey, eventType: envelope.eventType,
         // For an entry the processor creates (unclaimed, or after TTL), what the verifier's claim would have held.
         bodySha256: envelope.bodySha256, receivedAt: envelope.receivedAt,
+        ...(archived !== undefined && !(archived instanceof ArchiveError) ? { archive: archived } : {}),
+        ...(envelope.replay !== undefined ? { replayRunId: envelope.replay.runId } : {}),
       };
       fields['eventType'] = entry.eventType;
       fields['dedupeKey'] = entry.dedupeKey;
+      if (envelope.replay !== undefined) fields['replayRunId'] = envelope.replay.runId;
+      // Archived before any business logic, or not processed at all: an event handled wrongly must be replayable.
+      if (archived instanceof ArchiveError) throw archived;
       // The verifier could not read this signed event's type or dedupe key: no handler was written for its
       // shape. Straight to the DLQ, unless on-call redrove it from there (after adding a handler).
-      if (envelope.unrecognized !== undefined && !wasDeadLettered(record)) {
+      // A replay run (ops replay) counts as such a decision too.
+      if (envelope.unrecognized !== undefined && !wasDeadLettered(record) && envelope.replay === undefined) {
         throw new UnrecognizedEventError(`signed event not recognized by the verifier: ${envelope.unrecognized}`);
       }
 
@@ -138,7 +136,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps): (record: SQSRe
       // Counted only when this delivery made the transition, so every metric counts events, not deliveries.
       if ((await deps.ledger.markProcessed(entry, outcome, deps.clock())) === 'already-processed') {
         count(ProcessorMetric.DuplicateDelivery);
-        logger.info('duplicate delivery: event already processed', fields);
+        logger.info(entry.replayRunId !== undefined ? 'duplicate delivery: event already replayed by this run' : 'duplicate delivery: event already processed', fields);
         return;
       }
       count(ProcessorMetric.Processed);

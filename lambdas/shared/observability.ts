@@ -7,6 +7,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SECRET_VERSION_MATCHED } from '../contract/metrics.ts';
 
 export { MetricUnit };
 
@@ -18,8 +19,23 @@ export const metrics = new Metrics({ logger });
 // metric's identity is its full dimension set, so alarms on {provider} would never see {service, provider}.
 metrics.clearDefaultDimensions();
 
-/** The part of Metrics that request code uses: lets unit tests pass a recorder. */
-export type MetricsSink = Pick<Metrics, 'addMetric' | 'addDimension'>;
+/** The part of Metrics that request code uses: lets unit tests pass a recorder (singleMetric optional there). */
+export type MetricsSink = Pick<Metrics, 'addMetric' | 'addDimension'> & Partial<Pick<Metrics, 'singleMetric'>>;
+
+/**
+ * One `SecretVersionMatched` data point with the dimensions {provider, secretVersionId}, published at once
+ * as its own EMF record: the version id cannot be a dimension of the request's other metrics (alarms watch
+ * them under {provider} only, and a metric's identity is its full dimension set). One metric per provider
+ * and secret version: a rotation adds one. `ops secret status|retire` read it (ops/secrets.ts).
+ */
+export function countSecretVersionMatch(sink: MetricsSink, provider: string, secretVersionId: string): void {
+  const single = sink.singleMetric?.();
+  if (!single) return;
+  single.clearDefaultDimensions(); // singleMetric() adds `service` again
+  single.addDimension('provider', provider);
+  single.addDimension('secretVersionId', secretVersionId);
+  single.addMetric(SECRET_VERSION_MATCHED, MetricUnit.Count, 1);
+}
 
 /**
  * Loggable facts about a failure. AWS error messages can echo request values (keys, attribute values),

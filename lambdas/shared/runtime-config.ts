@@ -3,21 +3,23 @@
  * load and validated, so a misconfigured deployment fails its first invocation with the exact problem
  * instead of answering wrongly for hours. Pure: takes the environment as an argument.
  */
+import { EnvVar } from '../contract/environment.ts';
 import type { Provider } from '../domain/provider.ts';
+import { isCidr, sourceAllowList } from '../domain/source-address.ts';
 import { findProvider, providers as registeredProviders } from '../../providers/index.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export class ConfigError extends Error {
+export class EnvironmentError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'ConfigError';
+    this.name = 'EnvironmentError';
   }
 }
 
 export function requiredString(env: Env, name: string): string {
   const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`environment variable ${name} is required`);
+  if (!value) throw new EnvironmentError(`environment variable ${name} is required`);
   return value;
 }
 
@@ -25,9 +27,9 @@ export function requiredString(env: Env, name: string): string {
 export function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const text = env[name]?.trim();
   if (!text) return fallback;
-  if (!/^[0-9]+$/.test(text)) throw new ConfigError(`environment variable ${name} must be a whole number, got '${text}'`);
+  if (!/^[0-9]+$/.test(text)) throw new EnvironmentError(`environment variable ${name} must be a whole number, got '${text}'`);
   const value = Number(text);
-  if (value < min || value > max) throw new ConfigError(`environment variable ${name} must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max) throw new EnvironmentError(`environment variable ${name} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
@@ -36,6 +38,8 @@ export interface ProviderRoute {
   readonly provider: Provider;
   readonly secretArn: string;
   readonly queueUrl: string;
+  /** The provider's sender allowlist (allowedSourceCidrs); unset: any source address. */
+  readonly sourceAllowed?: (sourceIp: string) => boolean;
 }
 
 export interface VerifierConfig {
@@ -64,15 +68,19 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function routeFor(id: string, entry: unknown): ProviderRoute {
   const where = `PROVIDERS_CONFIG.${id}`;
-  if (!isObject(entry)) throw new ConfigError(`${where} must be an object {"secretArn": "...", "queueUrl": "..."}`);
-  const { secretArn, queueUrl } = entry;
-  if (typeof secretArn !== 'string' || secretArn === '') throw new ConfigError(`${where}.secretArn must be a non-empty string`);
-  if (typeof queueUrl !== 'string' || !/^https?:\/\/\S+$/.test(queueUrl)) throw new ConfigError(`${where}.queueUrl must be an http(s) URL`);
+  if (!isObject(entry)) throw new EnvironmentError(`${where} must be an object {"secretArn": "...", "queueUrl": "..."}`);
+  const { secretArn, queueUrl, allowedSourceCidrs } = entry;
+  if (typeof secretArn !== 'string' || secretArn === '') throw new EnvironmentError(`${where}.secretArn must be a non-empty string`);
+  if (typeof queueUrl !== 'string' || !/^https?:\/\/\S+$/.test(queueUrl)) throw new EnvironmentError(`${where}.queueUrl must be an http(s) URL`);
   const provider = findProvider(id);
   if (!provider) {
-    throw new ConfigError(`${where}: '${id}' is not a registered provider (${[...registeredProviders.keys()].join(', ')}; providers/index.ts)`);
+    throw new EnvironmentError(`${where}: '${id}' is not a registered provider (${[...registeredProviders.keys()].join(', ')}; providers/index.ts)`);
   }
-  return { provider, secretArn, queueUrl };
+  if (allowedSourceCidrs === undefined) return { provider, secretArn, queueUrl };
+  if (!Array.isArray(allowedSourceCidrs) || allowedSourceCidrs.length === 0 || !allowedSourceCidrs.every((c) => typeof c === 'string' && isCidr(c))) {
+    throw new EnvironmentError(`${where}.allowedSourceCidrs must be a non-empty array of CIDR blocks`);
+  }
+  return { provider, secretArn, queueUrl, sourceAllowed: sourceAllowList(allowedSourceCidrs as string[]) };
 }
 
 export function parseProvidersConfig(text: string): ReadonlyMap<string, ProviderRoute> {
@@ -80,29 +88,29 @@ export function parseProvidersConfig(text: string): ReadonlyMap<string, Provider
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new ConfigError('PROVIDERS_CONFIG is not valid JSON');
+    throw new EnvironmentError('PROVIDERS_CONFIG is not valid JSON');
   }
   if (!isObject(parsed) || Object.keys(parsed).length === 0) {
-    throw new ConfigError('PROVIDERS_CONFIG must be a JSON object with at least one provider');
+    throw new EnvironmentError('PROVIDERS_CONFIG must be a JSON object with at least one provider');
   }
   return new Map(Object.entries(parsed).map(([id, entry]) => [id, routeFor(id, entry)]));
 }
 
 export function readVerifierConfig(env: Env): VerifierConfig {
   return {
-    providers: parseProvidersConfig(requiredString(env, 'PROVIDERS_CONFIG')),
-    ledgerTable: requiredString(env, 'LEDGER_TABLE'),
-    claimCheckBucket: requiredString(env, 'CLAIM_CHECK_BUCKET'),
-    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_048_576, 1, 6_291_456), // 6 MiB: Lambda's synchronous payload limit
-    claimCheckThresholdBytes: integer(env, 'CLAIM_CHECK_THRESHOLD_BYTES', 245_760, 1_024, SQS_MAX_MESSAGE_BYTES - 4_096),
-    rotationGraceHours: integer(env, 'ROTATION_GRACE_HOURS', 72, 0, 24 * 365),
-    ledgerRetentionDays: integer(env, 'LEDGER_RETENTION_DAYS', 30, 1, 3_650),
+    providers: parseProvidersConfig(requiredString(env, EnvVar.PROVIDERS_CONFIG)),
+    ledgerTable: requiredString(env, EnvVar.LEDGER_TABLE),
+    claimCheckBucket: requiredString(env, EnvVar.CLAIM_CHECK_BUCKET),
+    maxBodyBytes: integer(env, EnvVar.MAX_BODY_BYTES, 1_048_576, 1, 6_291_456), // 6 MiB: Lambda's synchronous payload limit
+    claimCheckThresholdBytes: integer(env, EnvVar.CLAIM_CHECK_THRESHOLD_BYTES, 245_760, 1_024, SQS_MAX_MESSAGE_BYTES - 4_096),
+    rotationGraceHours: integer(env, EnvVar.ROTATION_GRACE_HOURS, 72, 0, 24 * 365),
+    ledgerRetentionDays: integer(env, EnvVar.LEDGER_RETENTION_DAYS, 30, 1, 3_650),
     // It must outlast the verifier's timeout, or a claim could expire while its verifier is still
     // enqueueing and a retry would enqueue the event a second time; the function cannot see its own
     // timeout, so lib/config/load.ts checks that at synth. At most 15 minutes: a claim left by a crash answers
     // 409 for the whole lease, and a sender that gives up sooner loses the event.
-    claimLeaseSeconds: integer(env, 'CLAIM_LEASE_SECONDS', 30, 1, 900),
-    replayProtectionDays: integer(env, 'REPLAY_PROTECTION_DAYS', 400, 1, 3_650),
+    claimLeaseSeconds: integer(env, EnvVar.CLAIM_LEASE_SECONDS, 30, 1, 900),
+    replayProtectionDays: integer(env, EnvVar.REPLAY_PROTECTION_DAYS, 400, 1, 3_650),
   };
 }
 
@@ -120,10 +128,10 @@ export interface ProcessorConfig {
 
 export function readProcessorConfig(env: Env): ProcessorConfig {
   return {
-    providerId: requiredString(env, 'PROVIDER_ID'),
-    ledgerTable: requiredString(env, 'LEDGER_TABLE'),
-    claimCheckBucket: requiredString(env, 'CLAIM_CHECK_BUCKET'),
-    ledgerRetentionDays: integer(env, 'LEDGER_RETENTION_DAYS', 30, 1, 3_650),
-    ledgerEntryDays: Math.max(integer(env, 'LEDGER_RETENTION_DAYS', 30, 1, 3_650), integer(env, 'REPLAY_PROTECTION_DAYS', 0, 0, 3_650)),
+    providerId: requiredString(env, EnvVar.PROVIDER_ID),
+    ledgerTable: requiredString(env, EnvVar.LEDGER_TABLE),
+    claimCheckBucket: requiredString(env, EnvVar.CLAIM_CHECK_BUCKET),
+    ledgerRetentionDays: integer(env, EnvVar.LEDGER_RETENTION_DAYS, 30, 1, 3_650),
+    ledgerEntryDays: Math.max(integer(env, EnvVar.LEDGER_RETENTION_DAYS, 30, 1, 3_650), integer(env, EnvVar.REPLAY_PROTECTION_DAYS, 0, 0, 3_650)),
   };
 }

@@ -7,6 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { SpoolMetric } from '../contract/metrics.ts';
 import { sqs } from '../shared/aws-clients.ts';
 import { errorFields, logger, metrics, MetricUnit } from '../shared/observability.ts';
 import { s3 } from '../shared/s3-client.ts';
@@ -31,9 +32,9 @@ async function sweepSpool(_event: unknown, context: Context): Promise<{ drained:
     maxPerRun: config.maxPerRun,
     outOfTime: () => context.getRemainingTimeInMillis() < RESERVE_MS,
   });
-  metrics.addMetric('SpoolOldestAgeSeconds', MetricUnit.Seconds, result.oldestAgeSeconds);
-  metrics.addMetric('SpoolDrained', MetricUnit.Count, result.drained);
-  metrics.addMetric('SpoolRejected', MetricUnit.Count, result.rejected);
+  metrics.addMetric(SpoolMetric.SpoolOldestAgeSeconds, MetricUnit.Seconds, result.oldestAgeSeconds);
+  metrics.addMetric(SpoolMetric.SpoolDrained, MetricUnit.Count, result.drained);
+  metrics.addMetric(SpoolMetric.SpoolRejected, MetricUnit.Count, result.rejected);
   return { drained: result.drained, remaining: result.remaining };
 }
 

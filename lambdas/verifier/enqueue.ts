@@ -4,7 +4,7 @@
  */
 import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { inlineBody, type ClaimCheck, type Envelope } from '../shared/envelope.ts';
+import { inlineBody, type ClaimCheck, type Envelope } from '../contract/envelope.ts';
 
 export interface EventToEnqueue {
   readonly provider: string;

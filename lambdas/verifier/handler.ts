@@ -12,7 +12,7 @@ import { errorFields, logger, metrics } from '../shared/observability.ts';
 import { readVerifierConfig } from '../shared/runtime-config.ts';
 import { Enqueuer, type ClaimCheckStore } from './enqueue.ts';
 import { answers, type Answer } from './http.ts';
-import { Ledger } from './ledger.ts';
+import { ClaimLedger } from './claim-ledger.ts';
 import { createReceiver, type SpoolWriter } from './receive.ts';
 import { SecretCache } from './secret-cache.ts';
 import { secretsManagerVersions } from './secret-versions.ts';
@@ -31,7 +31,7 @@ const receive = createReceiver({
     rotationGraceMs: config.rotationGraceHours * 3_600_000,
     onUnusablePrevious: (provider, problem) => logger.warn('previous secret ignored', { provider, problem }),
   }),
-  ledger: new Ledger(dynamodb, config.ledgerTable, config.ledgerRetentionDays, config.claimLeaseSeconds * 1_000),
+  ledger: new ClaimLedger(dynamodb, config.ledgerTable, config.ledgerRetentionDays, config.claimLeaseSeconds * 1_000),
   enqueuer: new Enqueuer(sqs, storeClaimCheck, config.claimCheckBucket, config.claimCheckThresholdBytes),
   spool,
   metrics,

@@ -14,6 +14,7 @@ export const answers = {
   duplicate: () => json(200, { status: 'duplicate' }),
   unknownProvider: () => json(404, { error: 'unknown provider' }),
   methodNotAllowed: () => json(405, { error: 'method not allowed' }, { allow: 'POST' }),
+  sourceNotAllowed: () => json(403, { error: 'source address not allowed' }),
   invalidBase64: () => json(400, { error: 'body is not valid base64' }),
   tooLarge: () => json(413, { error: 'body too large' }),
   rejected: (verdict: Rejection) => json(verdict.status, { error: verdict.code }),

@@ -6,14 +6,15 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHash } from 'node:crypto';
+import type { VerifierMetricName } from '../contract/metrics.ts';
 import type { Verified } from '../domain/verify.ts';
-import { errorFields, MetricUnit, type MetricsSink } from '../shared/observability.ts';
+import { countSecretVersionMatch, errorFields, MetricUnit, type MetricsSink } from '../shared/observability.ts';
 import type { ProviderRoute, VerifierConfig } from '../shared/runtime-config.ts';
 import { spoolKey, type SpooledMessage } from '../shared/spool.ts';
 import { authenticate } from './authenticate.ts';
 import { SendFailed, type Enqueued, type Enqueuer, type EventToEnqueue } from './enqueue.ts';
 import { answers, decodeBody, type Answer } from './http.ts';
-import type { Claimed, Ledger } from './ledger.ts';
+import type { Claimed, ClaimLedger } from './claim-ledger.ts';
 import { SecretUnavailableError, type SecretCache } from './secret-cache.ts';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
@@ -31,7 +32,7 @@ export type SpoolWriter = (key: string, spooled: SpooledMessage) => Promise<void
 export interface ReceiverDeps {
   readonly config: Pick<VerifierConfig, 'providers' | 'maxBodyBytes' | 'replayProtectionDays'>;
   readonly secrets: SecretCache;
-  readonly ledger: Ledger;
+  readonly ledger: ClaimLedger;
   readonly enqueuer: Enqueuer;
   readonly spool: SpoolWriter;
   readonly metrics: MetricsSink;
@@ -59,9 +60,10 @@ const rootCause = (error: unknown): unknown => (error instanceof SendFailed ? er
 export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEventV2) => Promise<Answer> {
   const { config, metrics, logger } = deps;
   const now = deps.now ?? (() => Date.now());
-  const count = (name: string, unit: Unit = MetricUnit.Count, value = 1) => metrics.addMetric(name, unit, value);
+  // Names are typed by the metrics contract: one nobody alarms on, or a typo, does not compile.
+  const count = (name: VerifierMetricName, unit: Unit = MetricUnit.Count, value = 1) => metrics.addMetric(name, unit, value);
 
-  function finish(facts: Facts, answer: Answer, metric?: string): Answer {
+  function finish(facts: Facts, answer: Answer, metric?: VerifierMetricName): Answer {
     if (metric) count(metric);
     logger.info('webhook answered', { ...facts, status: answer.statusCode });
     return answer;
@@ -182,6 +184,10 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
     metrics.addDimension('provider', id);
     const facts: Facts = { provider: id };
 
+    // The provider's sender allowlist, before anything costs a call (allowedSourceCidrs; unset: anyone).
+    if (route.sourceAllowed && !route.sourceAllowed(event.requestContext?.http?.sourceIp ?? '')) {
+      return finish({ ...facts, outcome: 'source-not-allowed' }, answers.sourceNotAllowed(), 'SourceNotAllowed');
+    }
     if (event.requestContext?.http?.method !== 'POST') {
       return finish({ ...facts, outcome: 'method-not-allowed' }, answers.methodNotAllowed(), 'BadRequest');
     }
@@ -204,7 +210,9 @@ export function createReceiver(deps: ReceiverDeps): (event: APIGatewayProxyEvent
       return finish(rejected, answers.rejected(verdict), 'SignatureFailure');
     }
     count(verdict.matched === 'current' ? 'SecretCurrentMatched' : 'SecretPreviousMatched');
-    Object.assign(facts, { eventType: verdict.eventType, dedupeKey: verdict.dedupeKey, matched: verdict.matched });
+    // `matched` is the stage in this container's cache; `secretVersionId` is which secret it was (authenticate.ts).
+    if (auth.secretVersionId) countSecretVersionMatch(metrics, id, auth.secretVersionId);
+    Object.assign(facts, { eventType: verdict.eventType, dedupeKey: verdict.dedupeKey, matched: verdict.matched, secretVersionId: auth.secretVersionId });
     if (verdict.unrecognized !== undefined) {
       // Authenticated but of a shape we cannot read: accepted all the same (a 4xx would make the sender give
       // up or lose it), and dead-lettered by the processor with this reason (runbook: UnrecognizedEvent).

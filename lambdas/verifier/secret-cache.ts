@@ -18,8 +18,17 @@ import type { Provider } from '../domain/provider.ts';
 
 export type VersionStage = 'AWSCURRENT' | 'AWSPREVIOUS';
 
+/**
+ * How long a fetched secret is used before it is fetched again (the default `ttlMs`). Exported because
+ * `ops secret status|retire` rely on it: a rotation is seen by every warm verifier at most this long after
+ * it, and only matches after that say which secret the sender signs with (ops/commands/secret.ts).
+ */
+export const SECRET_CACHE_TTL_MS = 300_000;
+
 export interface SecretVersion {
   readonly value: string;
+  /** Secrets Manager's VersionId: what a match is attributed to (a stage label moves at a rotation, this does not). */
+  readonly versionId?: string;
   /** When this version was created; the grace window of the previous secret starts at the current's. */
   readonly createdAt?: Date;
 }
@@ -42,6 +51,12 @@ export interface ProviderKeys {
   readonly previousAfterGrace?: KeyObject;
   /** This call read Secrets Manager: the keys are as new as an early refresh would make them. */
   readonly fetched?: boolean;
+  /**
+   * The Secrets Manager VersionId of `keys.current` and of the previous key (`keys.previous` or
+   * `previousAfterGrace`), as fetched: a cached `current` can be the version a rotation has since made
+   * AWSPREVIOUS, so a match is reported by version id, never by stage alone.
+   */
+  readonly versionIds?: { readonly current?: string; readonly previous?: string };
 }
 
 export interface SecretCacheOptions {
@@ -49,7 +64,7 @@ export interface SecretCacheOptions {
   readonly rotationGraceMs: number;
   /** @default Date.now */
   readonly now?: () => number;
-  /** At most one fetch per stage per this long. @default 5 minutes */
+  /** At most one fetch per stage per this long. @default SECRET_CACHE_TTL_MS (5 minutes) */
   readonly ttlMs?: number;
   /**
    * At most one early refresh after a signature mismatch per provider per this long; also how long an
@@ -65,6 +80,7 @@ interface Loaded {
   readonly current: KeyObject;
   readonly currentCreatedAt?: number;
   readonly previous?: KeyObject;
+  readonly versionIds: { readonly current?: string; readonly previous?: string };
 }
 
 /** A current secret that was read but cannot be a key (empty, binary, not the provider's format). */
@@ -81,7 +97,7 @@ export class SecretCache {
   readonly #lastEarlyRefresh = new Map<string, number>();
 
   constructor(options: SecretCacheOptions) {
-    this.#options = { now: () => Date.now(), ttlMs: 300_000, earlyRefreshIntervalMs: 30_000, ...options };
+    this.#options = { now: () => Date.now(), ttlMs: SECRET_CACHE_TTL_MS, earlyRefreshIntervalMs: 30_000, ...options };
   }
 
   /**
@@ -119,7 +135,7 @@ export class SecretCache {
     // A fresh error per request (same message), so that no caller sees another request's stack.
     if ('unusable' in entry) throw new SecretUnavailableError(entry.unusable.message, { cause: entry.unusable.cause });
     const loaded = entry;
-    const flag = fetched ? { fetched } : {};
+    const flag = { ...(fetched ? { fetched } : {}), versionIds: loaded.versionIds };
     if (!loaded.previous) return { keys: { current: loaded.current }, ...flag };
     // No creation date means the window cannot be placed: fail closed and accept the current secret only.
     const graceEnds = loaded.currentCreatedAt === undefined ? -Infinity : loaded.currentCreatedAt + this.#options.rotationGraceMs;
@@ -147,11 +163,17 @@ export class SecretCache {
       this.#entries.set(provider.id, unusable);
       return unusable;
     }
+    const previousKey = this.#previousKey(provider, previous);
     const loaded: Loaded = {
       fetchedAt: this.#options.now(),
       current: currentKey,
       ...(current.createdAt ? { currentCreatedAt: current.createdAt.getTime() } : {}),
-      ...this.#previousKey(provider, previous),
+      ...previousKey,
+      // Only the ids of keys actually held: an unusable previous secret is ignored, and so is its id.
+      versionIds: {
+        ...(current.versionId ? { current: current.versionId } : {}),
+        ...(previousKey.previous && previous?.versionId ? { previous: previous.versionId } : {}),
+      },
     };
     this.#entries.set(provider.id, loaded);
     return loaded;

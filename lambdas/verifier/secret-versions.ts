@@ -7,7 +7,7 @@ export function secretsManagerVersions(client: SecretsManagerClient): FetchSecre
     try {
       const out = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
       // A binary secret has no string to derive a key from: treated like an empty value (refused by deriveKey).
-      return { value: out.SecretString ?? '', ...(out.CreatedDate ? { createdAt: out.CreatedDate } : {}) };
+      return { value: out.SecretString ?? '', ...(out.VersionId ? { versionId: out.VersionId } : {}), ...(out.CreatedDate ? { createdAt: out.CreatedDate } : {}) };
     } catch (error) {
       // Normal for AWSPREVIOUS before the first rotation; for AWSCURRENT it means no value was ever set.
       if ((error as Error).name === 'ResourceNotFoundException') return undefined;

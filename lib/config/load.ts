@@ -6,12 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { providers as registeredProviders } from '../../providers/index.ts';
+import { CANARY_PROVIDER_ID, providers as registeredProviders } from '../../providers/index.ts';
+import { isCidr } from '../../lambdas/domain/source-address.ts';
+import { verifierEnvironmentProblem } from './environment-size.ts';
 import {
   DEFAULT_RETRY_BUDGET_SECONDS, MAX_RETRY_BUDGET_SECONDS, RETRY_CAP_SECONDS, maxReceivesWithinBudget,
 } from '../../lambdas/processor/retry-policy.ts';
 import {
-  DLQ_RETENTION_DAYS, STAGES, type AlarmThresholds, type AppConfig, type CustomDomainConfig, type FunctionConfig,
+  DLQ_RETENTION_DAYS, STAGES, type AlarmThresholds, type AppConfig, type CanaryConfig, type CustomDomainConfig, type FunctionConfig,
   type ProviderConfig, type Stage, type ThrottleConfig,
 } from './types.ts';
 
@@ -60,22 +62,10 @@ export function defaultProcessorErrorMinCount(processorTimeoutSeconds: number): 
   return Math.ceil(ALARM_PERIOD_SECONDS / (processorTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR)) + 1;
 }
 
-/** Lambda environment variables share 4 KB; PROVIDERS_CONFIG carries an ARN and a URL per provider. */
-const PROVIDERS_CONFIG_BUDGET = 3_000;
-const PROVIDER_ENTRY_ESTIMATE = 230;
-
-/** The problem when this many providers' PROVIDERS_CONFIG entries would not fit the verifier's environment. */
-export function providersConfigProblem(providerCount: number): string | undefined {
-  const estimate = providerCount * PROVIDER_ENTRY_ESTIMATE;
-  if (estimate <= PROVIDERS_CONFIG_BUDGET) return undefined;
-  return `providers: about ${estimate} bytes of PROVIDERS_CONFIG would not fit the verifier's 4 KB of ` +
-    'environment variables; enable fewer providers or deploy a second stack';
-}
-
 const TOP_LEVEL_KEYS = [
   'stage', 'stackName', 'providers', 'throttle', 'maxBodyBytes', 'claimCheckThresholdBytes', 'rotationGraceHours',
   'ledgerRetentionDays', 'claimCheckRetentionDays', 'logRetentionDays', 'alarmEmail', 'customDomain', 'verifier', 'traceVerifierAwsCalls',
-  'processor', 'alarms', 'claimLeaseSeconds', 'retryBudgetSeconds', 'replayProtectionDays',
+  'processor', 'alarms', 'claimLeaseSeconds', 'retryBudgetSeconds', 'replayProtectionDays', 'canary',
 ] as const;
 
 type Raw = Record<string, unknown>;
@@ -141,7 +131,13 @@ export function parseConfig(input: Raw): AppConfig {
   // a message 4 days after it was sent, and the last retry may come up to RETRY_CAP_SECONDS after the budget.
   const retryBudgetSeconds = read.int(input, 'retryBudgetSeconds', DEFAULT_RETRY_BUDGET_SECONDS, 60, MAX_RETRY_BUDGET_SECONDS,
     'the queue keeps a message 4 days');
-  const providerList = read.providers(input, retryBudgetSeconds);
+  const canary = read.canary(input);
+  const providerList = read.providers(input, retryBudgetSeconds, throttle, canary.enabled);
+  const environmentTooLarge = verifierEnvironmentProblem({
+    stackName, providers: providerList, maxBodyBytes, claimCheckThresholdBytes, rotationGraceHours,
+    ledgerRetentionDays, claimLeaseSeconds, replayProtectionDays,
+  });
+  if (environmentTooLarge) problems.push(environmentTooLarge);
   // The ledger entry and the claim-check body must outlive a message that was retried for the whole budget
   // and then kept in the DLQ for its full retention (the processor's copy starts a new retention period).
   const retriedThenDeadLetteredDays = DLQ_RETENTION_DAYS + (retryBudgetSeconds + RETRY_CAP_SECONDS) / 86_400;
@@ -173,6 +169,7 @@ export function parseConfig(input: Raw): AppConfig {
     processor,
     retryBudgetSeconds,
     alarms,
+    canary,
   };
 }
 
@@ -181,12 +178,12 @@ class Reader {
   constructor(private readonly problems: string[]) {}
 
   /** true or false; `cdk -c key=true` passes the string, so 'true' and 'false' count too. */
-  flag(obj: Raw, key: string, fallback: boolean): boolean {
+  flag(obj: Raw, key: string, fallback: boolean, path = key): boolean {
     const value = obj[key];
     if (value === undefined || value === null) return fallback;
     if (value === true || value === 'true') return true;
     if (value === false || value === 'false') return false;
-    this.problems.push(`${key}: must be true or false (got ${show(value)})`);
+    this.problems.push(`${path}: must be true or false (got ${show(value)})`);
     return fallback;
   }
 
@@ -255,6 +252,38 @@ class Reader {
     };
   }
 
+  /**
+   * `expectAtLeastEveryMinutes` as `{ expectAtLeastEveryMinutes }`, or `{}` when unset. The alarm looks at
+   * 5-minute periods and CloudWatch evaluates at most one day of them; the canary has its own alarm.
+   */
+  silence(obj: Raw, id: string, path: string): { expectAtLeastEveryMinutes?: number } {
+    const key = 'expectAtLeastEveryMinutes';
+    if (obj[key] === undefined || obj[key] === null) return {};
+    if (id === CANARY_PROVIDER_ID) {
+      this.problems.push(`${path}.${key}: not for the canary (its own alarm, CanaryFailed, watches it: canary.everyMinutes)`);
+      return {};
+    }
+    const minutes = this.int(obj, key, 0, 5, 1_440, 'CloudWatch evaluates at most one day of 5-minute periods', `${path}.${key}`);
+    return minutes >= 5 ? { expectAtLeastEveryMinutes: minutes } : {};
+  }
+
+  /** A non-empty list of CIDR blocks (IPv4 or IPv6), as `{ [key]: list }`, or `{}` when unset. */
+  cidrs(obj: Raw, key: string, path: string): { allowedSourceCidrs?: readonly string[] } {
+    const value = obj[key];
+    if (value === undefined) return {};
+    const list = typeof value === 'string' ? value.split(',').map((v) => v.trim()) : value;
+    if (!Array.isArray(list) || list.length === 0) {
+      this.problems.push(`${path}: must be a non-empty list of CIDR blocks such as ["192.0.2.0/24"] (got ${show(value)})`);
+      return {};
+    }
+    const bad = list.filter((cidr) => typeof cidr !== 'string' || !isCidr(cidr));
+    if (bad.length > 0) {
+      this.problems.push(`${path}: not a CIDR block (address/prefix length): ${bad.map(show).join(', ')}`);
+      return {};
+    }
+    return { allowedSourceCidrs: list as string[] };
+  }
+
   fn(obj: Raw, key: string, defaults: { memoryMb: number; timeoutSeconds: number }, maxTimeout: number, why: string): FunctionConfig {
     const f = this.object(obj, key) ?? {};
     this.unknownKeys(f, ['memoryMb', 'timeoutSeconds', 'reservedConcurrency', 'provisionedConcurrency'], key);
@@ -303,15 +332,33 @@ class Reader {
     };
   }
 
-  providers(obj: Raw, retryBudgetSeconds: number): ProviderConfig[] {
+  canary(obj: Raw): CanaryConfig {
+    const c = this.object(obj, 'canary') ?? {};
+    this.unknownKeys(c, ['enabled', 'everyMinutes'], 'canary');
+    return {
+      enabled: this.flag(c, 'enabled', true, 'canary.enabled'),
+      everyMinutes: this.int(c, 'everyMinutes', 5, 1, 60, 'two failed runs in a row alarm: at most two hours unnoticed', 'canary.everyMinutes'),
+    };
+  }
+
+  providers(obj: Raw, retryBudgetSeconds: number, defaultThrottle: ThrottleConfig, canaryEnabled: boolean): ProviderConfig[] {
     const minReceives = maxReceivesWithinBudget(retryBudgetSeconds);
     const value = parseProviderList(obj.providers);
-    // Not set: every provider of the registry (providers/index.ts), with the default settings.
-    const enabled = value === undefined ? Object.fromEntries([...registeredProviders.keys()].map((id) => [id, {}])) : value;
-    if (enabled === null) {
+    // Not set: every vendor of the registry (providers/index.ts), with the default settings.
+    const vendors = [...registeredProviders.keys()].filter((id) => id !== CANARY_PROVIDER_ID);
+    const listed = value === undefined ? Object.fromEntries(vendors.map((id) => [id, {}])) : value;
+    if (listed === null) {
       this.problems.push(`providers: must be an object {"<id>": {settings}}, an array of ids or "id,id" (got ${show(obj.providers)})`);
       return [];
     }
+    if (CANARY_PROVIDER_ID in listed && !canaryEnabled) {
+      this.problems.push(`providers.${CANARY_PROVIDER_ID}: the canary is off (canary.enabled: false): remove it from providers, or turn the canary on`);
+    }
+    // The canary's own provider comes with the canary (canary.enabled), last, with the default settings
+    // unless providers names it; it is not counted as a vendor.
+    const enabled: Record<string, unknown> = { ...listed };
+    const vendorCount = Object.keys(listed).filter((id) => id !== CANARY_PROVIDER_ID).length;
+    if (canaryEnabled && vendorCount > 0 && !(CANARY_PROVIDER_ID in enabled)) enabled[CANARY_PROVIDER_ID] = {};
     const result: ProviderConfig[] = [];
     for (const [id, settingsValue] of Object.entries(enabled)) {
       const path = `providers.${id}`;
@@ -321,14 +368,15 @@ class Reader {
         continue;
       }
       const s = settings as Raw;
-      this.unknownKeys(s, ['maxReceiveCount', 'batchSize', 'maxConcurrency', 'reservedConcurrency', 'definition'], path);
+      this.unknownKeys(s, ['maxReceiveCount', 'batchSize', 'maxConcurrency', 'reservedConcurrency', 'throttle', 'allowedSourceCidrs',
+        'expectAtLeastEveryMinutes', 'definition'], path);
       if (s.definition !== undefined) {
         this.problems.push(`${path}.definition: providers are not declared in the configuration: add a folder ` +
           `providers/${id}/ (declaration, processor, samples, notes) and its entry in providers/index.ts (README, "Add a provider")`);
         continue;
       }
       if (!registeredProviders.has(id)) {
-        this.problems.push(`${path}: unknown provider (registered: ${[...registeredProviders.keys()].join(', ')}; ` +
+        this.problems.push(`${path}: unknown provider (registered: ${vendors.join(', ')}; ` +
           `add one as a folder providers/${id}/ and its entry in providers/index.ts)`);
         continue;
       }
@@ -348,13 +396,14 @@ class Reader {
         batchSize: this.int(s, 'batchSize', 10, 1, 10, undefined, `${path}.batchSize`),
         maxConcurrency,
         ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+        throttle: this.throttle(s, 'throttle', defaultThrottle, `${path}.throttle`)!,
+        ...this.cidrs(s, 'allowedSourceCidrs', `${path}.allowedSourceCidrs`),
+        ...this.silence(s, id, path),
       });
     }
-    if (result.length === 0 && Object.keys(enabled).length === 0) {
-      this.problems.push(`providers: enable at least one of ${[...registeredProviders.keys()].join(', ')}`);
+    if (vendorCount === 0 && Object.keys(listed).length === 0) {
+      this.problems.push(`providers: enable at least one of ${vendors.join(', ')}`);
     }
-    const tooMany = providersConfigProblem(result.length);
-    if (tooMany) this.problems.push(tooMany);
     return result;
   }
 

@@ -40,6 +40,29 @@ export interface ProviderConfig {
   readonly maxConcurrency: number;
   /** Reserved concurrency for this provider's processor. */
   readonly reservedConcurrency?: number;
+  /**
+   * This provider's own route throttle (`POST /webhooks/<id>`): a flood on another route cannot use it up.
+   * Defaults to the top-level `throttle`.
+   */
+  readonly throttle: ThrottleConfig;
+  /**
+   * Source addresses (CIDR, IPv4 or IPv6) the verifier accepts for this provider, checked before any
+   * Secrets Manager call (403 otherwise). Unset: any address (the signature is the authentication).
+   */
+  readonly allowedSourceCidrs?: readonly string[];
+  /**
+   * Vendor silence: the longest this provider may go without an accepted event before an alarm
+   * (VendorSilence<Provider>). Unset: no such alarm (a sender whose traffic has no rhythm).
+   */
+  readonly expectAtLeastEveryMinutes?: number;
+}
+
+/** The synthetic canary (lib/constructs/canary.ts): a signed event through the whole path on a schedule. */
+export interface CanaryConfig {
+  /** Deploys the canary function, its schedule and alarm, and the `canary` provider. */
+  readonly enabled: boolean;
+  /** Minutes between runs; two failed runs in a row alarm. */
+  readonly everyMinutes: number;
 }
 
 export interface AlarmThresholds {
@@ -71,7 +94,7 @@ export interface AppConfig {
   readonly stage: Stage;
   readonly stackName: string;
   readonly providers: readonly ProviderConfig[];
-  /** Stage throttle shared by all providers (one route, `POST /webhooks/{provider}`). */
+  /** The default route throttle: each provider's route gets its own bucket of this size unless it sets one. */
   readonly throttle: ThrottleConfig;
   readonly maxBodyBytes: number;
   readonly claimCheckThresholdBytes: number;
@@ -92,6 +115,7 @@ export interface AppConfig {
   /** How long a transiently failing event is retried (backoff) before the processor moves it to the DLQ. */
   readonly retryBudgetSeconds: number;
   readonly alarms: AlarmThresholds;
+  readonly canary: CanaryConfig;
 }
 
 /**

@@ -13,11 +13,20 @@ import { grantKeyVia } from './kms-grants.ts';
 
 /** Fixed so that this PHI bucket survives construct-tree refactors, and so acknowledgments can name it. */
 const BUCKET_LOGICAL_ID = 'ClaimCheckBucket';
+/** The event archive's prefix in this bucket (lambdas/processor/archive.ts ARCHIVE_PREFIX). */
+export const ARCHIVE_PREFIX = 'archive/';
 
 export interface ClaimCheckBucketProps {
   readonly encryptionKey: kms.IKey;
   /** Days a body is kept; longer than a message can live in a queue and its DLQ. */
   readonly retentionDays: number;
+  /**
+   * Days an archive object (`archive/<provider id>/...`, lambdas/processor/archive.ts) is kept: ledgerRetentionDays,
+   * at most `retentionDays` (the whole-bucket rule expires everything then, and an archived claim-checked event
+   * points at its claim-check body).
+   * @default retentionDays
+   */
+  readonly archiveRetentionDays?: number;
   /** Days the access logs are kept. */
   readonly accessLogRetentionDays: number;
   readonly removalPolicy: RemovalPolicy;
@@ -79,6 +88,14 @@ export class ClaimCheckBucket extends Construct {
           noncurrentVersionExpiration: Duration.days(1),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        {
+          // The event archive (ops replay): one object per processor batch, kept as long as the ledger entries
+          // that point at it. S3 applies the earliest of overlapping expirations, hence at most retentionDays.
+          id: 'ExpireArchive',
+          prefix: ARCHIVE_PREFIX,
+          expiration: Duration.days(Math.min(props.archiveRetentionDays ?? props.retentionDays, props.retentionDays)),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
         { id: 'RemoveDeleteMarkers', expiredObjectDeleteMarker: true },
       ],
       removalPolicy: props.removalPolicy,
@@ -105,14 +122,57 @@ export class ClaimCheckBucket extends Construct {
    * SendMessage fails (PutObject only: no list, read or delete).
    */
   grantPut(grantee: iam.IGrantable): void {
-    this.grantObjects(grantee, 's3:PutObject');
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:PutObject'],
+      resources: [this.bucket.arnForObjects('*')],
+    }));
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      Validations.of(grantee.grantPrincipal).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${BUCKET_LOGICAL_ID}.Arn>/*]`,
+        reason: 'The verifier writes claim-check bodies under every enabled provider\'s prefix (`<provider id>/`) and spooled messages under `spool/`, with keys generated per event, so PutObject names every object of this one bucket; the statement allows no other bucket and no read, list, delete or ACL action.',
+      });
+    }
     grantKeyVia(grantee, this.encryptionKey, 's3', ['kms:GenerateDataKey']);
   }
 
-  /** A processor reads the body a message points at (GetObject only). */
-  grantGet(grantee: iam.IGrantable): void {
-    this.grantObjects(grantee, 's3:GetObject');
+  /**
+   * A processor reads the body a message points at: GetObject only, under its own provider's prefix only
+   * (claim-check keys are `<provider id>/<day>/<hash>`), and the data key only through S3.
+   */
+  grantGet(grantee: iam.IGrantable, prefix: string): void {
+    if (!/^[a-z0-9-]+\/$/.test(prefix)) throw new Error(`ClaimCheckBucket.grantGet: prefix must be '<provider id>/' (got '${prefix}')`);
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:GetObject'],
+      resources: [this.bucket.arnForObjects(`${prefix}*`)],
+    }));
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      Validations.of(grantee.grantPrincipal).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${BUCKET_LOGICAL_ID}.Arn>/${prefix}*]`,
+        reason: `Claim-check object keys are generated per event under the provider's prefix, so GetObject names every object under ${prefix} of this one bucket and nothing outside it (not another provider's bodies, not spool/); no list, write, delete or ACL action.`,
+      });
+    }
     grantKeyVia(grantee, this.encryptionKey, 's3', ['kms:Decrypt']);
+  }
+
+  /**
+   * A processor archives each batch it receives (lambdas/processor/archive.ts): PutObject only, under its own
+   * provider's `archive/<provider id>/` only, and the data key only through S3 (GenerateDataKey for the
+   * object's data key under the bucket key). No read, list or delete: only operators read the archive (ops replay).
+   */
+  grantArchivePut(grantee: iam.IGrantable, providerId: string): void {
+    if (!/^[a-z0-9-]+$/.test(providerId)) throw new Error(`ClaimCheckBucket.grantArchivePut: not a provider id: '${providerId}'`);
+    const prefix = `${ARCHIVE_PREFIX}${providerId}/`;
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:PutObject'],
+      resources: [this.bucket.arnForObjects(`${prefix}*`)],
+    }));
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      Validations.of(grantee.grantPrincipal).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${BUCKET_LOGICAL_ID}.Arn>/${prefix}*]`,
+        reason: `Archive object keys are generated per batch (time and a random batch id) under ${prefix}, so PutObject names every object under that prefix of this one bucket and nothing outside it; no read, list, delete or ACL action.`,
+      });
+    }
+    grantKeyVia(grantee, this.encryptionKey, 's3', ['kms:GenerateDataKey']);
   }
 
   /**
@@ -134,19 +194,6 @@ export class ClaimCheckBucket extends Construct {
       Validations.of(grantee.grantPrincipal).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${BUCKET_LOGICAL_ID}.Arn>/${prefix}*]`,
         reason: `Spool object keys are generated per event (provider, time, hash of the dedupe key), so GetObject and DeleteObject name every object under ${prefix} of this one bucket and nothing outside that prefix; ListBucket is limited to the same prefix by condition.`,
-      });
-    }
-  }
-
-  private grantObjects(grantee: iam.IGrantable, action: string): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: [action],
-      resources: [this.bucket.arnForObjects('*')],
-    }));
-    if (Construct.isConstruct(grantee.grantPrincipal)) {
-      Validations.of(grantee.grantPrincipal).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${BUCKET_LOGICAL_ID}.Arn>/*]`,
-        reason: `Claim-check object keys are generated per event, so ${action} names every object of this one bucket; the statement allows no other bucket and no list, delete or ACL action.`,
       });
     }
   }

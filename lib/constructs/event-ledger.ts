@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { grantKeyVia } from './kms-grants.ts';
+import { LEDGER_TIME_ATTRIBUTE, LEDGER_TIME_INDEX, LEDGER_TIME_INDEX_ATTRIBUTES } from '../../lambdas/contract/ledger-keys.ts';
 
 /** DynamoDB calls KMS with the caller's credentials to read and write items of a CMK table. */
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
@@ -41,6 +42,16 @@ export class EventLedger extends Construct {
       removalPolicy: props.removalPolicy,
     });
     (table.node.defaultChild as dynamodb.CfnTable).overrideLogicalId('LedgerTable');
+    // The time index `ops events` / `ops replay --since` query (docs/architecture.md, "Ledger table"): the
+    // table's own sharded pk (no hot partition) and receivedAt, projecting only what the claim writes once,
+    // so the processor's status updates cost no index write. Added to an existing table in place (backfilled).
+    table.addGlobalSecondaryIndex({
+      indexName: LEDGER_TIME_INDEX,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: LEDGER_TIME_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...LEDGER_TIME_INDEX_ATTRIBUTES],
+    });
     this.table = table;
 
     Validations.of(table).acknowledge({
@@ -59,10 +70,11 @@ export class EventLedger extends Construct {
 
   /**
    * A processor marks its provider's entries processed and moves its provider's state records forward,
-   * both with conditional UpdateItem (an upsert); it cannot touch another provider's partitions.
+   * both with conditional UpdateItem (an upsert; it never reads an item); it cannot touch another provider's
+   * partitions.
    */
   grantProcessing(grantee: iam.IGrantable, providerId: string): void {
-    this.grantItems(grantee, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [`EVT#${providerId}#*`, `STATE#${providerId}#*`]);
+    this.grantItems(grantee, ['dynamodb:UpdateItem'], [`EVT#${providerId}#*`, `STATE#${providerId}#*`]);
   }
 
   private grantItems(grantee: iam.IGrantable, actions: string[], leadingKeys: string[]): void {

@@ -14,8 +14,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { CustomDomainConfig, FunctionConfig, ThrottleConfig } from '../config/types.ts';
-import { METRICS_NAMESPACE, VERIFIER_SERVICE } from '../metrics.ts';
+import type { CustomDomainConfig, FunctionConfig, ProviderConfig, ThrottleConfig } from '../config/types.ts';
+import { verifierEnvironment } from '../../lambdas/contract/environment.ts';
 import type { ClaimCheckBucket } from './claim-check-bucket.ts';
 import type { EventLedger } from './event-ledger.ts';
 import type { ProviderPipeline } from './provider-pipeline.ts';
@@ -40,11 +40,13 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 
 export interface IngressProps {
   readonly pipelines: readonly ProviderPipeline[];
+  /** Each enabled provider's settings: its route throttle and sender allowlist. */
+  readonly providers: readonly ProviderConfig[];
   readonly ledger: EventLedger;
   readonly claimChecks: ClaimCheckBucket;
   readonly verifier: FunctionConfig;
   readonly verifierEntry: string;
-  /** Stage throttle (rate and burst) shared by all providers. */
+  /** The stage's default route throttle (each provider's route has its own, `providers[].throttle`). */
   readonly throttle: ThrottleConfig;
   readonly maxBodyBytes: number;
   readonly claimCheckThresholdBytes: number;
@@ -76,10 +78,11 @@ export class Ingress extends Construct {
   constructor(scope: Construct, id: string, props: IngressProps) {
     super(scope, id);
 
-    const providersConfig = Object.fromEntries(props.pipelines.map((p) => [p.providerId, {
-      secretArn: p.secret.secretArn,
-      queueUrl: p.queue.queueUrl,
-    }]));
+    const settings = new Map(props.providers.map((p) => [p.id, p]));
+    const providersConfig = Object.fromEntries(props.pipelines.map((p) => {
+      const cidrs = settings.get(p.providerId)?.allowedSourceCidrs;
+      return [p.providerId, { secretArn: p.secret.secretArn, queueUrl: p.queue.queueUrl, ...(cidrs ? { allowedSourceCidrs: cidrs } : {}) }];
+    }));
 
     this.verifier = new WebhookFunction(this, 'Verifier', {
       entry: props.verifierEntry,
@@ -91,19 +94,17 @@ export class Ingress extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
       ...(props.verifier.reservedConcurrency !== undefined ? { reservedConcurrency: props.verifier.reservedConcurrency } : {}),
       provisionedConcurrency: props.verifier.provisionedConcurrency,
-      environment: {
-        PROVIDERS_CONFIG: Stack.of(this).toJsonString(providersConfig),
-        LEDGER_TABLE: props.ledger.table.tableName,
-        CLAIM_CHECK_BUCKET: props.claimChecks.bucket.bucketName,
-        MAX_BODY_BYTES: String(props.maxBodyBytes),
-        CLAIM_CHECK_THRESHOLD_BYTES: String(props.claimCheckThresholdBytes),
-        ROTATION_GRACE_HOURS: String(props.rotationGraceHours),
-        LEDGER_RETENTION_DAYS: String(props.ledgerRetentionDays),
-        CLAIM_LEASE_SECONDS: String(props.claimLeaseSeconds),
-        REPLAY_PROTECTION_DAYS: String(props.replayProtectionDays),
-        POWERTOOLS_SERVICE_NAME: VERIFIER_SERVICE,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      },
+      environment: verifierEnvironment({
+        providersConfig: Stack.of(this).toJsonString(providersConfig),
+        ledgerTable: props.ledger.table.tableName,
+        claimCheckBucket: props.claimChecks.bucket.bucketName,
+        maxBodyBytes: props.maxBodyBytes,
+        claimCheckThresholdBytes: props.claimCheckThresholdBytes,
+        rotationGraceHours: props.rotationGraceHours,
+        ledgerRetentionDays: props.ledgerRetentionDays,
+        claimLeaseSeconds: props.claimLeaseSeconds,
+        replayProtectionDays: props.replayProtectionDays,
+      }),
     });
     const verifierRole = this.verifier.role;
     props.ledger.grantClaims(verifierRole);
@@ -151,17 +152,24 @@ export class Ingress extends Construct {
     const integration = new HttpLambdaIntegration('VerifierIntegration', this.verifier.invokeTarget, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });
+    // Each provider's route has its own throttle bucket (stage RouteSettings), so a flood on one route
+    // cannot starve the vendors that never retry a 429; the stage's default throttle covers the rest.
+    // RouteSettings is a JSON map in CloudFormation: CDK passes it through as is, so the keys are PascalCase.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
     for (const pipeline of props.pipelines) {
-      const [route] = this.api.addRoutes({
-        path: `/webhooks/${pipeline.providerId}`,
-        methods: [apigwv2.HttpMethod.POST],
-        integration,
-      });
+      const path = `/webhooks/${pipeline.providerId}`;
+      const [route] = this.api.addRoutes({ path, methods: [apigwv2.HttpMethod.POST], integration });
+      const throttle = settings.get(pipeline.providerId)?.throttle ?? props.throttle;
+      routeSettings[`POST ${path}`] = { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
+      // CloudFormation refuses route settings for a route key that does not exist yet.
+      cfnStage.addDependency(route!.node.defaultChild as apigwv2.CfnRoute);
       Validations.of(route!).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason: 'Senders cannot present IAM, JWT or Lambda-authorizer credentials; each request is authenticated by its HMAC signature over the raw body, which the verifier checks before anything else (401 otherwise).',
       });
     }
+    cfnStage.routeSettings = routeSettings;
 
     if (props.customDomain) {
       validateCertificateArn(this, props.customDomain.certificateArn);

@@ -10,18 +10,26 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { AlarmThresholds } from '../config/types.ts';
+import { ApiMetric, CanaryMetric, METRICS_NAMESPACE } from '../../lambdas/contract/metrics.ts';
+import { isVendor } from '../../providers/index.ts';
+import type { AlarmThresholds, ProviderConfig } from '../config/types.ts';
 import { spoolMetric, verifierMetric } from '../metrics.ts';
 import { pascalCase } from '../naming.ts';
 import { runbookDescription, type RunbookAnchor } from '../runbook.ts';
+import type { Canary } from './canary.ts';
 import type { ProviderPipeline } from './provider-pipeline.ts';
 
 const PERIOD = Duration.minutes(5);
 /** The sweeper runs every minute: an object older than this has outlived several runs. */
 const SPOOL_AGE_SECONDS = 300;
+/** The window in which every delivery of a provider failed its signature (AllSignaturesRejected<Provider>). */
+export const ALL_REJECTED_WINDOW = Duration.minutes(15);
+/** Vendor silence is watched in 5-minute periods: expectAtLeastEveryMinutes of them, rounded up. */
+const SILENCE_PERIOD_MINUTES = 5;
 /** Every action an SNS topic policy accepts ("Valid Amazon SNS policy actions", SNS Developer Guide). */
 const TOPIC_POLICY_ACTIONS = [
   'sns:AddPermission', 'sns:DeleteTopic', 'sns:GetDataProtectionPolicy', 'sns:GetTopicAttributes',
@@ -35,10 +43,16 @@ export interface MonitoringProps {
   /** @default - no subscription; subscribe a pager or chat integration to the topic yourself */
   readonly alarmEmail?: string;
   readonly api: apigwv2.IHttpApi;
+  /** The API's JSON access logs: the only record of the 429s API Gateway answers itself. */
+  readonly accessLogGroup: logs.ILogGroup;
   readonly verifier: lambda.IFunction;
   readonly spoolSweeper: lambda.IFunction;
   readonly pipelines: readonly ProviderPipeline[];
+  /** The enabled providers' settings (expectAtLeastEveryMinutes: the vendor-silence alarms). @default none */
+  readonly providers?: readonly ProviderConfig[];
   readonly thresholds: AlarmThresholds;
+  /** The synthetic canary, when enabled: CanaryFailed. */
+  readonly canary?: Canary;
 }
 
 interface AlarmSpec {
@@ -48,6 +62,10 @@ interface AlarmSpec {
   readonly runbook: RunbookAnchor;
   /** @default 1 */
   readonly evaluationPeriods?: number;
+  /** @default GREATER_THAN_THRESHOLD */
+  readonly comparisonOperator?: cloudwatch.ComparisonOperator;
+  /** @default NOT_BREACHING: no traffic is not an incident */
+  readonly treatMissingData?: cloudwatch.TreatMissingData;
 }
 
 export class Monitoring extends Construct {
@@ -128,11 +146,65 @@ export class Monitoring extends Construct {
       runbook: 'spool',
     });
 
+    // HTTP APIs publish no 429 metric: count them from the access logs, per route.
+    new logs.MetricFilter(this, 'ApiThrottledFilter', {
+      logGroup: props.accessLogGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: ApiMetric.ApiThrottled,
+      metricValue: '1',
+      dimensions: { route: '$.routeKey' },
+      unit: cloudwatch.Unit.COUNT,
+    });
+
     for (const pipeline of props.pipelines) this.providerAlarms(pipeline, t);
+
+    // Vendor silence: no event accepted for providers.<id>.expectAtLeastEveryMinutes. No data is the
+    // signal here (the verifier publishes Accepted only when it accepts one), so missing data breaches.
+    for (const provider of props.providers ?? []) {
+      if (provider.expectAtLeastEveryMinutes === undefined || !isVendor(provider.id)) continue;
+      const periods = Math.ceil(provider.expectAtLeastEveryMinutes / SILENCE_PERIOD_MINUTES);
+      this.alarm(`VendorSilence${pascalCase(provider.id)}`, {
+        metric: verifierMetric('Accepted', provider.id, Duration.minutes(SILENCE_PERIOD_MINUTES)),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: periods,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        summary: `No '${provider.id}' event was accepted for ${periods * SILENCE_PERIOD_MINUTES} minutes (providers.${provider.id}.expectAtLeastEveryMinutes: ${provider.expectAtLeastEveryMinutes}): the vendor stopped sending, disabled the endpoint after failures, or cannot reach it.`,
+        runbook: 'vendor-silence',
+      });
+    }
+
+    // The canary: CanarySuccess is 1 or 0 once per run; two failed runs in a row, or two periods without a
+    // run (the schedule or the function is gone), page.
+    if (props.canary) {
+      const every = props.canary.everyMinutes;
+      this.alarm('CanaryFailed', {
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE, metricName: CanaryMetric.CanarySuccess,
+          statistic: cloudwatch.Stats.MINIMUM, period: Duration.minutes(every),
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        summary: `The synthetic canary failed two runs in a row (every ${every} min: sign, POST to /webhooks/canary, ledger received, enqueued, processed), or did not run: the path vendors use is broken somewhere; its log names the failed hop.`,
+        runbook: 'canary-failed',
+      });
+    }
   }
 
   private providerAlarms(pipeline: ProviderPipeline, t: AlarmThresholds): void {
     const id = pipeline.providerId;
+    this.alarm(`ApiThrottled${pascalCase(id)}`, {
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE, metricName: ApiMetric.ApiThrottled, dimensionsMap: { route: `POST /webhooks/${id}` },
+        statistic: cloudwatch.Stats.SUM, period: PERIOD,
+      }),
+      threshold: 0,
+      summary: `API Gateway answered 429 to '${id}' (its route throttle, providers.${id}.throttle): senders that do not retry a 429 lose these events.`,
+      runbook: 'throttling',
+    });
     const suffix = pascalCase(id);
     const processor = pipeline.processor.function;
 
@@ -152,6 +224,26 @@ export class Monitoring extends Construct {
       summary: `More than ${t.signatureFailurePercent}% of '${id}' requests failed signature checks in 5 minutes (at least ${t.signatureFailureMinRequests} requests): a rotated secret not stored yet, clock skew, or someone probing.`,
       runbook: 'signature-failures',
     });
+    // Every delivery in the window failed its signature and none was accepted: a rotated vendor secret not
+    // stored here, or a change of scheme. Low-volume senders never reach the rate alarm's minimum. Not for
+    // the canary: CanaryFailed names that hop itself.
+    if (isVendor(id)) {
+      this.alarm(`AllSignaturesRejected${suffix}`, {
+        metric: new cloudwatch.MathExpression({
+          expression: 'IF(FILL(failures, 0) > 0 AND FILL(accepted, 0) + FILL(duplicate, 0) == 0, 1, 0)',
+          usingMetrics: {
+            accepted: verifierMetric('Accepted', id, ALL_REJECTED_WINDOW),
+            duplicate: verifierMetric('Duplicate', id, ALL_REJECTED_WINDOW),
+            failures: verifierMetric('SignatureFailure', id, ALL_REJECTED_WINDOW),
+          },
+          label: `${id} every delivery rejected`,
+          period: ALL_REJECTED_WINDOW,
+        }),
+        threshold: 0,
+        summary: `Every '${id}' delivery in ${ALL_REJECTED_WINDOW.toMinutes()} minutes failed its signature check and none was accepted: the vendor rotated its secret or changed its scheme; it may disable the endpoint after repeated failures.`,
+        runbook: 'all-signatures-rejected',
+      });
+    }
     this.alarm(`PreviousSecretAfterGrace${suffix}`, {
       metric: verifierMetric('PreviousSecretAfterGrace', id, PERIOD),
       threshold: 0,
@@ -215,10 +307,11 @@ export class Monitoring extends Construct {
     const alarm = new cloudwatch.Alarm(this, id, {
       metric: spec.metric,
       threshold: spec.threshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      comparisonOperator: spec.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: spec.evaluationPeriods ?? 1,
-      // No traffic is not an incident; the DLQ and age alarms catch a processor that stopped.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      // No traffic is not an incident; the DLQ and age alarms catch a processor that stopped (the canary and
+      // vendor-silence alarms, whose signal is the absence of data, breach instead).
+      treatMissingData: spec.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: runbookDescription(spec.summary, spec.runbook),
     });
     alarm.addAlarmAction(this.action);

@@ -3,21 +3,21 @@
  * One pipeline per provider keeps a noisy or broken sender from delaying another's events, and gives each
  * its own DLQ, alarms and redrive.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { findProvider } from '../../providers/index.ts';
 import { DLQ_RETENTION_DAYS, signsTimestamp, type FunctionConfig, type ProviderConfig } from '../config/types.ts';
-import { METRICS_NAMESPACE, processorService } from '../metrics.ts';
+import { processorEnvironment } from '../../lambdas/contract/environment.ts';
 import { pascalCase } from '../naming.ts';
 import { placeholderGenerator } from '../secret-placeholder.ts';
 import type { ClaimCheckBucket } from './claim-check-bucket.ts';
 import type { EventLedger } from './event-ledger.ts';
 import { grantKeyVia } from './kms-grants.ts';
+import { applyProcessorExtension, type ProcessorExtension } from './processor-extension.ts';
 import { WebhookFunction } from './webhook-function.ts';
 
 /** The longest SQS allows; a dead-lettered message's age counts from its first enqueue. */
@@ -43,6 +43,8 @@ export interface ProviderPipelineProps {
   readonly logEncryptionKey: kms.IKey;
   /** For the secret, queues and log group; RETAIN in production. */
   readonly removalPolicy: RemovalPolicy;
+  /** A fork's extra environment variables and IAM grants for this processor (processor-extension.ts). */
+  readonly processorExtension?: ProcessorExtension;
 }
 
 export class ProviderPipeline extends Construct {
@@ -120,32 +122,44 @@ export class ProviderPipeline extends Construct {
       logRemovalPolicy: props.removalPolicy,
       ...(provider.reservedConcurrency !== undefined ? { reservedConcurrency: provider.reservedConcurrency } : {}),
       provisionedConcurrency: props.processor.provisionedConcurrency,
-      environment: {
-        PROVIDER_ID: provider.id,
-        LEDGER_TABLE: props.ledger.table.tableName,
-        CLAIM_CHECK_BUCKET: props.claimChecks.bucket.bucketName,
-        LEDGER_RETENTION_DAYS: String(props.ledgerRetentionDays),
+      environment: processorEnvironment({
+        providerId: provider.id,
+        ledgerTable: props.ledger.table.tableName,
+        claimCheckBucket: props.claimChecks.bucket.bucketName,
+        ledgerRetentionDays: props.ledgerRetentionDays,
         // A provider that signs no timestamp: an entry this processor creates must refuse replays as long as the verifier's.
-        ...(signsTimestamp(provider) ? {} : { REPLAY_PROTECTION_DAYS: String(props.replayProtectionDays) }),
-        POWERTOOLS_SERVICE_NAME: processorService(provider.id),
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...(signsTimestamp(provider) ? {} : { replayProtectionDays: props.replayProtectionDays }),
         // The processor re-times its own message (backoff) and moves what it gives up on to the DLQ itself.
-        QUEUE_URL: queue.queueUrl,
-        DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
-        PROCESSOR_RETRY_BUDGET_SECONDS: String(props.retryBudgetSeconds),
-      },
+        queueUrl: queue.queueUrl,
+        deadLetterQueueUrl: deadLetterQueue.queueUrl,
+        retryBudgetSeconds: props.retryBudgetSeconds,
+      }),
     });
-    this.processor.invokeTarget.addEventSource(new lambdaEvents.SqsEventSource(queue, {
+    // The mapping itself, not SqsEventSource: that one grants through queue.grantConsumeMessages, which adds
+    // kms:Decrypt on the data key without a kms:ViaService condition (and sqs:GetQueueUrl, which nothing calls).
+    // The construct ID is SqsEventSource's, so the mapping's logical ID stays the same.
+    this.processor.invokeTarget.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(queue.node)}`, {
+      eventSourceArn: queue.queueArn,
       batchSize: provider.batchSize,
       reportBatchItemFailures: true,
       maxConcurrency: provider.maxConcurrency,
+    });
+    // What Lambda's poller needs on the execution role (Receive, Delete, GetQueueAttributes), plus
+    // ChangeMessageVisibility, which the processor calls itself (backoff); this queue only.
+    this.processor.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+      resources: [queue.queueArn],
     }));
     props.ledger.grantProcessing(this.processor.role, provider.id);
-    props.claimChecks.grantGet(this.processor.role);
-    // Its own DLQ only, send only (the event source mapping's grant already covers ChangeMessageVisibility on
-    // its queue); the data key only through SQS, which encrypts the copy.
+    // Only this provider's claim-checked bodies (`<provider id>/...`; lambdas/processor/claim-check-reader.ts checks it too).
+    props.claimChecks.grantGet(this.processor.role, `${provider.id}/`);
+    // Its own archive prefix only, write only (lambdas/processor/archive.ts; ops replay reads it with operator credentials).
+    props.claimChecks.grantArchivePut(this.processor.role, provider.id);
+    // Its own DLQ only, send only; the data key only through SQS, which decrypts what the poller receives and
+    // encrypts what the processor sends.
     this.processor.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }));
     grantKeyVia(this.processor.role, props.dataKey, 'sqs', ['kms:GenerateDataKey', 'kms:Decrypt']);
+    if (props.processorExtension) applyProcessorExtension(provider.id, this.processor.function, props.processorExtension);
 
     Validations.of(this.processor.function).acknowledge({
       id: 'HIPAA.Security-LambdaDLQ',
@@ -159,10 +173,13 @@ export class ProviderPipeline extends Construct {
     }
   }
 
-  /** The verifier reads this provider's secret (both version stages) and sends to its queue; nothing else. */
+  /**
+   * The verifier reads this provider's secret (GetSecretValue of both version stages: it never describes or
+   * lists versions) and sends to its queue; nothing else.
+   */
   grantVerifier(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      actions: ['secretsmanager:GetSecretValue'],
       resources: [this.secret.secretArn],
     }));
     grantKeyVia(grantee, this.dataKey, 'secretsmanager', ['kms:Decrypt']);

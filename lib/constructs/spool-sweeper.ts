@@ -10,7 +10,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SPOOL_SWEEPER_SERVICE } from '../metrics.ts';
+import { spoolSweeperEnvironment } from '../../lambdas/contract/environment.ts';
 import type { ClaimCheckBucket } from './claim-check-bucket.ts';
 import { grantKeyVia } from './kms-grants.ts';
 import type { ProviderPipeline } from './provider-pipeline.ts';
@@ -45,12 +45,10 @@ export class SpoolSweeper extends Construct {
       logRetentionDays: props.logRetentionDays,
       logEncryptionKey: props.logEncryptionKey,
       logRemovalPolicy: props.logRemovalPolicy,
-      environment: {
-        CLAIM_CHECK_BUCKET: props.claimChecks.bucket.bucketName,
-        QUEUE_URLS: Stack.of(this).toJsonString(props.pipelines.map((p) => p.queue.queueUrl)),
-        POWERTOOLS_SERVICE_NAME: SPOOL_SWEEPER_SERVICE,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      },
+      environment: spoolSweeperEnvironment({
+        claimCheckBucket: props.claimChecks.bucket.bucketName,
+        queueUrls: Stack.of(this).toJsonString(props.pipelines.map((p) => p.queue.queueUrl)),
+      }),
     });
     const role = this.sweeper.role;
     props.claimChecks.grantSpoolSweep(role, SPOOL_PREFIX);

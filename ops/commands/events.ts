@@ -1,31 +1,54 @@
 /**
- * `ops events`: one provider's event ledger entries (dedupe key, event type, status, times), read with
- * one Query per ledger shard (lambdas/shared/ledger-keys.ts eventPartitions). The ledger never holds a
- * body, and the queries project only the listed attributes. `--local` reads the running local stack;
+ * `ops events`: one provider's event ledger entries (dedupe key, event type, status, times), found by time,
+ * type and status through the ledger's time index (ops/event-search.ts findEvents: one Query per ledger
+ * shard on the index, then BatchGetItem; never a Scan). The ledger never holds a body, and the reads
+ * project only the listed attributes. `--local` reads the running local stack;
  * otherwise the deployed stack, whose table is found in its CloudFormation outputs by stack name.
  */
 import { DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { eventPartitions } from '../../lambdas/shared/ledger-keys.ts';
+import { eventPartitions } from '../../lambdas/contract/ledger-keys.ts';
 import { parseOptions } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { providerIds, requireProvider } from '../providers.ts';
-import { toRecord, type LedgerRecord } from '../ledger.ts';
-import { failureMessage, resolveTarget, targetChoice, targetHelp, TARGET_OPTIONS, whereOf } from '../stack.ts';
+import { toRecord, type LedgerRecord } from '../ledger-records.ts';
+import { chooseTarget, failureMessage, resolveTarget, targetHelp, TARGET_OPTIONS, whereOf } from '../stack.ts';
 import { json, shown } from '../terminal.ts';
+import { findEvents, parseStatusFilter, STATUS_FILTERS, type FoundEvent } from '../event-search.ts';
+import { isoRange, parseTimeRange } from '../time-range.ts';
+import { UsageError } from '../args.ts';
+
+/** `--limit` when none is given. */
+export const DEFAULT_LIMIT = 50;
+/** What --json gives of each event (no hashes, tokens, message ids or object keys). */
+const JSON_FIELDS: readonly (keyof FoundEvent)[] = ['dedupeKey', 'eventType', 'status', 'receivedAt', 'enqueuedAt', 'processedAt', 'attempts', 'outcome', 'lastError', 'firstFailedAt', 'failureClass', 'deadLetteredAt', 'unrecognized', 'replays', 'lastReplayAt'];
 
 /** What is listed; everything else in the item (hashes, tokens, keys) stays unread. */
 const FIELDS = ['dedupeKey', 'eventType', 'status', 'receivedAt', 'enqueuedAt', 'processedAt', 'attempts', 'outcome', 'lastError'] as const;
 
-/** An entry as listed: the projected subset of ops/ledger.ts's record. */
+/** An entry as listed: the projected subset of ops/ledger-records.ts's record. */
 export type LedgerEntry = LedgerRecord;
 
-const usage = `usage: ops events --provider <id> [--local] [--json] [--stack <name>] [--region <region>]
+const usage = `usage: ops events --provider <id> [--status <status>] [--type <type>] [--since <time>] [--until <time>]
+                  [--limit <n>] [--newest] [--local] [--json] [--stack <name>] [--region <region>]
 
-Lists the provider's event ledger entries, oldest first: status (received, enqueued, spooled,
-processed, failed), event type, times, attempts and dedupe key. Never a body: the ledger holds none.
+Lists the provider's event ledger entries received in a time window, oldest first (--newest: newest
+first), at most --limit: status (received, enqueued, spooled, processed, failed), event type, times,
+attempts and dedupe key. Read from the ledger's time index (byReceivedAt), never by scanning the
+table. Never a body: the ledger holds none.
 
 options:
   --provider <id>    ${providerIds().join(', ')}
+                     (canary: the synthetic canary's events, ops canary; they are in partitions of their
+                     own, so a vendor's listing never shows them)
+  --status <status>  ${STATUS_FILTERS.join(', ')}
+                     (in-flight: received, enqueued or spooled; unrecognized: the type or dedupe key
+                     could not be read; dead-lettered: the processor moved it to the DLQ)
+  --type <type>      only this event type (exact)
+  --since <time>     received at or after: ISO 8601 (2026-12-07T16:00:00Z, a date is UTC midnight) or a
+                     duration before now (30m, 1h, 2d, 1w)
+  --until <time>     received at or before (same forms; default: now)
+  --limit <n>        at most n entries (default ${DEFAULT_LIMIT})
+  --newest           newest first (with --limit: the n most recent)
 ${targetHelp()}
   --json             one JSON array instead of the table
   -h, --help         show this help
@@ -35,6 +58,8 @@ be read; 2 usage error (unknown provider, bad option)
 
 examples:
   npm run -s ops -- events --provider sully --local
+  npm run -s ops -- events --provider sully --local --status failed --since 1h
+  npm run -s ops -- events --provider stripe --type invoice.paid --newest --limit 10
   AWS_PROFILE=prod npm run -s ops -- events --provider stripe --stack WebhookReceiver-prod --json`;
 
 export function toEntry(item: Record<string, AttributeValue>): LedgerEntry {
@@ -88,17 +113,40 @@ function summary(entries: readonly LedgerEntry[]): string {
   return `${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}: ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}`;
 }
 
+/** The filters, for the summary line: ` (since ..., type ..., status ...)`. */
+function describeFilters(range: { since?: number; until?: number }, type: string | undefined, status: string | undefined): string {
+  const iso = isoRange(range);
+  const parts = [
+    ...(iso.since ? [`since ${iso.since}`] : []), ...(iso.until ? [`until ${iso.until}`] : []),
+    ...(type !== undefined ? [`type ${shown(type)}`] : []), ...(status !== undefined ? [`status ${status}`] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
 async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
-  const args = parseOptions(argv, { ...TARGET_OPTIONS, json: { type: 'boolean' } }, ['provider']);
+  const args = parseOptions(argv, {
+    ...TARGET_OPTIONS, json: { type: 'boolean' }, status: { type: 'string' }, type: { type: 'string' }, since: { type: 'string' },
+    until: { type: 'string' }, limit: { type: 'string' }, newest: { type: 'boolean' },
+  }, ['provider']);
   const provider = requireProvider(args.required('provider'));
-  const choice = targetChoice(args);
+  const status = parseStatusFilter(args.optional('status'));
+  const type = args.optional('type');
+  const range = parseTimeRange({ since: args.optional('since'), until: args.optional('until') });
+  const limitText = args.optional('limit');
+  if (limitText !== undefined && !/^[1-9][0-9]{0,5}$/.test(limitText)) throw new UsageError('--limit must be a whole number from 1 to 999999');
+  const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
+  const newest = args.flag('newest');
+  const choice = await chooseTarget(args, io, 'events');
   const where = whereOf(choice);
-  let entries: LedgerEntry[];
+  let entries: FoundEvent[];
+  let truncated = false;
   try {
     const target = await resolveTarget(choice, provider.id);
     const client = new DynamoDBClient(target.client('dynamodb'));
     try {
-      entries = await listLedger(client, target.table, provider.id);
+      const found = await findEvents(client, target.table, { provider: provider.id, ...range, type, status, limit, newest });
+      entries = found.events;
+      truncated = found.truncated;
     } finally {
       client.destroy();
     }
@@ -107,22 +155,24 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     return ExitCode.Negative;
   }
 
+  const more = truncated ? `; more match: raise --limit (now ${limit})${newest ? '' : ', or --newest for the most recent'}` : '';
   if (args.flag('json')) {
-    io.out(json(entries, 2));
+    io.out(json(entries.map((e) => Object.fromEntries(JSON_FIELDS.filter((f) => e[f] !== undefined).map((f) => [f, e[f]]))), 2));
+    if (truncated) io.err(`ops events: showing ${entries.length}${more}`);
     return ExitCode.Ok;
   }
   if (entries.length === 0) {
-    io.out(`no ledger entries for ${provider.id} in ${where}`);
+    io.out(`no ledger entries for ${provider.id} in ${where}${describeFilters(range, type, status)}`);
     return ExitCode.Ok;
   }
   for (const line of table(entries)) io.out(line);
-  io.err(summary(entries));
+  io.err(`${summary(entries)}${describeFilters(range, type, status)}${more}`);
   return ExitCode.Ok;
 }
 
 export const events: Command = {
   name: 'events',
-  summary: "list a provider's event ledger entries (status, type, times; never bodies)",
+  summary: "find a provider's events by time, type and status (ledger index; never bodies)",
   usage,
   run,
 };

@@ -1,60 +1,96 @@
 /**
- * `ops replay`: puts one recorded event back on its provider's queue, rebuilt from its ledger entry and
- * the body kept in the claim-check bucket (the same envelope the verifier sends: lambdas/verifier/
- * enqueue.ts claimCheckMessage). Only claim-checked events can be replayed: a body that went inline in its
- * SQS message is kept nowhere else (the ledger holds no body by design). Replaying is idempotent: the
- * processor turns a ledger entry `processed` with a conditional update, once per event.
+ * `ops replay`: re-processes recorded events through the provider's processor (docs/architecture.md,
+ * "Archive and replay"). One event by `--key`, or every event of a time range (`--since`, ops/replay/range.ts).
+ * Each is rebuilt from its archive line (the processor archives every batch before processing it), or, for an
+ * entry without one, from the ledger entry and its claim-checked body (lambdas/verifier/enqueue.ts
+ * claimCheckMessage), and sent with a replay marker: the processor processes it even if processed before,
+ * once per replay run (the ledger's `replays`, `lastReplayAt`, `lastReplayRun`). Never prints a body.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { signedTimestampText } from '../../lambdas/shared/ledger-keys.ts';
+import { signedTimestampText } from '../../lambdas/contract/ledger-keys.ts';
 import { claimCheckMessage } from '../../lambdas/verifier/enqueue.ts';
 import { parseOptions, UsageError } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
-import { readLedgerRecord } from '../ledger.ts';
+import { readLedgerRecord } from '../ledger-records.ts';
+import { ArchiveReader, newReplayRun, prepareReplay, REPLAYABLE_STATUSES, sendReplay } from '../replay/replayer.ts';
+import { replayRange, summaryJson, summaryLine } from '../replay/range.ts';
+import { parseStatusFilter, STATUS_FILTERS, type StatusFilter } from '../event-search.ts';
+import { parseTimeRange } from '../time-range.ts';
+import { json } from '../terminal.ts';
 import { providerOperations } from '../../providers/operations.ts';
 import { providerIds, requireProvider } from '../providers.ts';
-import { failureMessage, NotFound, resolveTarget, targetChoice, targetHelp, TARGET_OPTIONS, whereOf } from '../stack.ts';
+import { chooseTarget, failureMessage, NotFound, resolveTarget, targetHelp, TARGET_OPTIONS, whereOf } from '../stack.ts';
 import { shown } from '../terminal.ts';
 
 /** What the sender does when asked to resend (`providers/<id>/notes.ts`), for the "not replayable" message. */
 const resendNote = (providerId: string): string | undefined => providerOperations.get(providerId)?.notes.resend;
 
-const usage = `usage: ops replay --provider <id> --key <dedupe key> [--local | --stack <name> [--region <region>]] [--json]
+const usage = `usage: ops replay --provider <id> (--key <dedupe key> | --since <time> [--until <time>]) [--type <event type>]
+                  [--status <status>] [--dry-run] [--max <n>] [--local | --stack <name> [--region <region>]] [--json]
 
-Re-enqueues one recorded event on the provider's queue, rebuilt from its ledger entry (event type,
-dedupe key, receipt time, signed timestamp where the sender signs one, body SHA-256) and its body in
-the claim-check bucket (bodies larger than the claim-check threshold, 240 KiB by default, are kept
-there for claimCheckRetentionDays). A body that travelled inline in its SQS message is kept nowhere
-else, so such an event cannot be replayed from the stack: redrive it while it is in the DLQ (ops dlq
-redrive), or ask the sender to resend it.
-
-Replaying is idempotent: the processor turns the ledger entry 'processed' with a conditional update, so
-an event that was processed already is not processed a second time (that delivery is counted as
-DuplicateDelivery); an event that failed is processed now, once.
+Re-processes recorded events through the provider's processor, after a processor bug was fixed: each event
+is rebuilt from the archive (the processor archives every batch it receives, bodies as received, for
+ledgerRetentionDays) and sent to the provider's queue with a replay marker. The processor processes a
+replayed event even if its ledger entry says processed, at most once per replay run, and records
+'replays' and 'lastReplayAt' on the entry. State updates stay idempotent and ordered by event time.
+An entry without an archive line (processed before the archive existed) is rebuilt from its claim-checked
+body when it has one. Events past the retention (no ledger entry, or no archive object) are not found.
 
 options:
   --provider <id>    ${providerIds().join(', ')}
-  --key <dedupe key> the event's dedupe key (ops events and ops dlq list show it)
+  --key <dedupe key> one event (ops events and ops dlq list show dedupe keys)
+  --since <time>     every event received at or after <time>: ISO 8601 with a zone (2026-12-07T16:00:00Z; a date
+                     is UTC midnight) or a duration before now (30m, 1h, 2d)
+  --until <time>     ... and at or before <time> (default: now)
+  --type <type>      only this event type
+  --status <status>  only entries with this status: ${STATUS_FILTERS.join(', ')}
+                     (only ${REPLAYABLE_STATUSES.join(' and ')} entries are replayed; the others are in flight: skipped)
+  --dry-run          list what would be replayed; send nothing
+  --max <n>          replay at most n events (the rest are reported as skipped)
 ${targetHelp()}
   --json             the result as one JSON object
   -h, --help         show this help
 
-exit codes: 0 re-enqueued; 1 no such ledger entry, no kept body (inline event or expired claim check),
-event in flight, or the stack, queue or local stack was not found; 2 usage error
+output: a line per event and a summary (replayed, skipped, not found, failed) on stdout; progress on stderr.
+
+exit codes: 0 done (a range may include events skipped or not found); 1 something failed to send, or with
+--key: no such entry, nothing kept to rebuild it from, or the stack, queue or local stack was not found;
+2 usage error
 
 examples:
-  npm run -s ops -- replay --provider stripe --key evt_1PqRsT --local
+  npm run -s ops -- replay --provider stripe --since 1h --dry-run --local
+  npm run -s ops -- replay --provider stripe --since 2026-12-07T09:00:00Z --until 2026-12-07T11:00:00Z --type invoice.paid --local
   AWS_PROFILE=prod npm run -s ops -- replay --provider sully --key 'note_generation.succeeded:note_42' --stack WebhookReceiver-prod`;
 
 async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
-  const args = parseOptions(argv, { ...TARGET_OPTIONS, key: { type: 'string' }, json: { type: 'boolean' } }, ['provider', 'key']);
+  const args = parseOptions(argv, {
+    ...TARGET_OPTIONS, key: { type: 'string' }, json: { type: 'boolean' }, since: { type: 'string' }, until: { type: 'string' },
+    type: { type: 'string' }, status: { type: 'string' }, 'dry-run': { type: 'boolean' }, max: { type: 'string' },
+  }, ['provider']);
   const provider = requireProvider(args.required('provider'));
-  const key = args.required('key');
-  if (key === '' || key.length > 1024) throw new UsageError('--key must be a dedupe key of 1 to 1024 characters');
-  const choice = targetChoice(args);
+  const sinceText = args.optional('since');
+  const keyText = args.optional('key');
+  if ((sinceText === undefined) === (keyText === undefined)) throw new UsageError('give either --key <dedupe key> or --since <time>');
+  if (sinceText === undefined && args.optional('until') !== undefined) throw new UsageError('--until needs --since');
+  const now = new Date();
+  // The same time syntax as ops events (ops/time-range.ts): ISO 8601 with a zone, a date, or 30m/1h/2d before now.
+  const { since, until } = parseTimeRange({ since: sinceText, until: args.optional('until') }, now.getTime());
+  const type = args.optional('type');
+  const status = parseStatusFilter(args.optional('status'));
+  const maxText = args.optional('max');
+  if (maxText !== undefined && !/^[1-9]\d{0,6}$/.test(maxText)) throw new UsageError('--max must be a whole number from 1 to 9999999');
+  const max = maxText === undefined ? undefined : Number(maxText);
+  const dryRun = args.flag('dry-run');
+  const marker = newReplayRun(now);
+  const choice = await chooseTarget(args, io, 'replay');
   const where = whereOf(choice);
+  if (since !== undefined) {
+    return runRange({ providerId: provider.id, unit: provider.timestamp?.unit, choice, where, since, until, type, status, dryRun, max, marker, asJson: args.flag('json') }, io);
+  }
+  const key = keyText!;
+  if (key === '' || key.length > 1024) throw new UsageError('--key must be a dedupe key of 1 to 1024 characters');
 
   const clients: { destroy(): void }[] = [];
   try {
@@ -64,6 +100,38 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     const entry = await readLedgerRecord(dynamo, target.table, provider.id, key);
     if (!entry) {
       throw new NotFound(`no ledger entry for ${provider.id} with dedupe key '${key}' in ${target.where}: check the key (ops events --provider ${provider.id}${choice.local ? ' --local' : ''}); entries expire after ledgerRetentionDays`);
+    }
+    if ((type !== undefined && entry.eventType !== type) || (status !== undefined && !keyMatchesStatus(entry, status))) {
+      io.out(`skipped ${provider.id} '${shown(key)}': its event type ${shown(entry.eventType ?? '-')} / status ${entry.status ?? '-'} do not match --type/--status`);
+      return ExitCode.Ok;
+    }
+    if (entry.archiveKey !== undefined) {
+      if (!target.bucket) throw new NotFound(`${target.where} has no ClaimCheckBucketName output`);
+      const s3 = new S3Client(target.client('s3'));
+      clients.push(s3);
+      const prepared = await prepareReplay(entry, { provider: provider.id, bucket: target.bucket, reader: new ArchiveReader(s3, target.bucket), marker, ...(provider.timestamp?.unit ? { timestampUnit: provider.timestamp.unit } : {}) });
+      if (prepared.kind !== 'send') {
+        if (prepared.kind === 'skipped') {
+          io.out(`skipped ${provider.id} '${shown(key)}': ${prepared.reason}`);
+          return ExitCode.Ok;
+        }
+        throw new NotFound(`${provider.id} event '${shown(key)}' cannot be replayed: ${prepared.reason}`);
+      }
+      const summary = { provider: provider.id, where: target.where, runId: marker.runId, dedupeKey: key, eventType: entry.eventType ?? null, ledgerStatus: entry.status ?? null, source: prepared.source, archive: { key: entry.archiveKey, line: entry.archiveLine ?? null }, replays: entry.replays ?? 0, alreadyProcessed: entry.status === 'processed' };
+      if (dryRun) {
+        io.out(args.flag('json') ? json({ ...summary, dryRun: true }, 2) : `would replay ${provider.id} ${shown(entry.eventType ?? '-')} '${shown(key)}' from the archive (${target.where})`);
+        return ExitCode.Ok;
+      }
+      const sqsClient = new SQSClient(target.client('sqs'));
+      clients.push(sqsClient);
+      const messageId = await sendReplay(sqsClient, target.queueUrl, prepared.envelope);
+      if (args.flag('json')) io.out(json({ ...summary, messageId: messageId ?? null }, 2));
+      else {
+        io.out(`re-enqueued ${provider.id} ${shown(entry.eventType ?? '-')} '${shown(key)}' from the archive as message ${messageId ?? '?'} (${target.where}), replay run ${marker.runId}`);
+        io.out(replayConsequence(entry.status, entry.processedAt));
+        io.err(`follow it: ops events --provider ${provider.id}${choice.local ? ' --local' : ''}`);
+      }
+      return ExitCode.Ok;
     }
     if (!entry.claimCheckKey) {
       const note = entry.status === 'received' ? ' (and it is still being received: its claim is in flight)' : '';
@@ -102,18 +170,21 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
       bodySha256: entry.bodySha256,
       body: new Uint8Array(0), // the claim check carries the body; the message never does
     }, { bucket: target.bucket, key: entry.claimCheckKey });
+    if (dryRun) {
+      io.out(`would replay ${provider.id} ${shown(entry.eventType)} '${shown(key)}' from the claim-check store (${target.where})`);
+      return ExitCode.Ok;
+    }
     const sqs = new SQSClient(target.client('sqs'));
     clients.push(sqs);
-    const sent = await sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: message.body, MessageAttributes: message.attributes }));
+    // With the replay marker: processed again even if processed before, once for this run.
+    const replayBody = JSON.stringify({ ...(JSON.parse(message.body) as object), replay: marker });
+    const sent = await sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: replayBody, MessageAttributes: message.attributes }));
 
     const processed = entry.status === 'processed';
-    const consequence = processed
-      ? `it was processed already (${entry.processedAt ?? 'earlier'}): the processor's conditional ledger update lets an event turn processed only once, ` +
-        'so this delivery counts as DuplicateDelivery and the event is NOT processed twice (its handler repeats the same state write, which changes nothing)'
-      : `its ledger status is ${entry.status ?? 'unknown'}: the processor processes it now, once (the ledger update is conditional, so any other copy of it, in the queue or the DLQ, cannot process it again)`;
+    const consequence = replayConsequence(entry.status, entry.processedAt);
     if (args.flag('json')) {
       io.out(JSON.stringify({
-        provider: provider.id, where: target.where, dedupeKey: key, eventType: entry.eventType, ledgerStatus: entry.status ?? null,
+        provider: provider.id, where: target.where, runId: marker.runId, source: 'claim-check', dedupeKey: key, eventType: entry.eventType, ledgerStatus: entry.status ?? null,
         signedTimestamp: signedTimestamp ?? null,
         messageId: sent.MessageId ?? null, claimCheck: { bucket: target.bucket, key: entry.claimCheckKey }, alreadyProcessed: processed, consequence,
       }, null, 2));
@@ -131,9 +202,67 @@ async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
   }
 }
 
+/** What the processor does with the replayed event. */
+function replayConsequence(status: string | undefined, processedAt: string | undefined): string {
+  return status === 'processed'
+    ? `it was processed already (${processedAt ?? 'earlier'}): the replay marker makes the processor process it again, once for this run ` +
+      '(the ledger counts replays and sets lastReplayAt; its state update is idempotent and ordered by event time)'
+    : `its ledger status is ${status ?? 'unknown'}: the processor processes it now, once for this run (a copy redriven from the DLQ afterwards is a duplicate delivery)`;
+}
+
+/** `--status` for one entry read by key (the search applies it for a range). */
+function keyMatchesStatus(entry: { status?: string; deadLetteredAt?: string }, status: StatusFilter): boolean {
+  if (status === 'in-flight') return ['received', 'enqueued', 'spooled'].includes(entry.status ?? '');
+  if (status === 'dead-lettered') return entry.deadLetteredAt !== undefined;
+  if (status === 'unrecognized') return false; // the ledger record read by key does not carry it; use --since
+  return entry.status === status;
+}
+
+interface RangeRun {
+  readonly providerId: string;
+  readonly unit: 's' | 'ms' | undefined;
+  readonly choice: Awaited<ReturnType<typeof chooseTarget>>;
+  readonly where: string;
+  readonly since: number;
+  readonly until: number | undefined;
+  readonly type: string | undefined;
+  readonly status: StatusFilter | undefined;
+  readonly dryRun: boolean;
+  readonly max: number | undefined;
+  readonly marker: ReturnType<typeof newReplayRun>;
+  readonly asJson: boolean;
+}
+
+async function runRange(r: RangeRun, io: Io): Promise<ExitCode> {
+  const clients: { destroy(): void }[] = [];
+  try {
+    const target = await resolveTarget(r.choice, r.providerId);
+    if (!target.bucket) throw new NotFound(`${target.where} has no ClaimCheckBucketName output`);
+    const dynamo = new DynamoDBClient(target.client('dynamodb'));
+    const s3 = new S3Client(target.client('s3'));
+    const sqs = new SQSClient(target.client('sqs'));
+    clients.push(dynamo, s3, sqs);
+    io.err(`replay run ${r.marker.runId}: ${r.dryRun ? 'listing' : 'replaying'} ${r.providerId} events received from ${new Date(r.since).toISOString()} to ${new Date(r.until ?? Date.now()).toISOString()} (${target.where})`);
+    const summary = await replayRange({
+      dynamo, sqs, table: target.table, queueUrl: target.queueUrl, where: target.where, dryRun: r.dryRun, asJson: r.asJson,
+      ...(r.max !== undefined ? { max: r.max } : {}),
+      filters: { provider: r.providerId, since: r.since, ...(r.until !== undefined ? { until: r.until } : {}), ...(r.type !== undefined ? { type: r.type } : {}), ...(r.status !== undefined ? { status: r.status } : {}) },
+      context: { provider: r.providerId, bucket: target.bucket, reader: new ArchiveReader(s3, target.bucket), marker: r.marker, ...(r.unit ? { timestampUnit: r.unit } : {}) },
+    }, io);
+    io.out(r.asJson ? summaryJson(summary, r.providerId, target.where) : summaryLine(summary, target.where));
+    if (!r.asJson && !r.dryRun && summary.replayed > 0) io.err(`follow it: ops events --provider ${r.providerId}${r.choice.local ? ' --local' : ''}`);
+    return summary.failed > 0 ? ExitCode.Negative : ExitCode.Ok;
+  } catch (error) {
+    io.err(`ops replay: ${failureMessage(error, r.where, r.choice.local, `the ledger, bucket or queue of ${r.providerId}`)}`);
+    return ExitCode.Negative;
+  } finally {
+    for (const client of clients) client.destroy();
+  }
+}
+
 export const replay: Command = {
   name: 'replay',
-  summary: 're-enqueue one recorded event from the claim-check store (idempotent)',
+  summary: 're-process recorded events through the processor (one by key, or a time range; from the archive)',
   usage,
   run,
 };

@@ -12,8 +12,11 @@ import { parseOptions, UsageError, type OptionSpecs } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { providerOperations } from '../../providers/operations.ts';
 import { providerIds, requireProvider } from '../providers.ts';
-import { listVersions, mirrorToSecretsFile, readNewValue, recentMatches, refuseValueArguments, stageValue, stillPlaceholder, type MatchCounts, type VersionInfo } from '../secrets.ts';
-import { failureMessage, resolveTarget, rotationGrace, targetChoice, targetHelp, TARGET_OPTIONS, whereOf, type GraceWindow, type Target } from '../stack.ts';
+import {
+  listVersions, mirrorToSecretsFile, readNewValue, recentMatches, refuseValueArguments, retireDecision, rotationWindow, stageValue, stillPlaceholder, tallyRotation,
+  versionMatches, type MatchCounts, type RotationMatches, type RotationWindow, type VersionInfo,
+} from '../secrets.ts';
+import { chooseTarget, failureMessage, resolveTarget, rotationGrace, targetHelp, TARGET_OPTIONS, whereOf, type GraceWindow, type Target } from '../stack.ts';
 
 /** lambdas/verifier/secret-cache.ts: fetched at most every 5 minutes, and at most every 30 s after a mismatch. */
 const CACHE_NOTE = 'warm verifiers pick the change up at their next signature mismatch (at most every 30 s) or within 5 minutes (their secret cache)';
@@ -61,7 +64,7 @@ async function withTarget(
   refuseValueArguments(argv);
   const args = parseOptions(argv, { ...TARGET_OPTIONS, ...extra }, ['provider']);
   const provider = requireProvider(args.required('provider'));
-  const choice = targetChoice(args);
+  const choice = await chooseTarget(args, io, `secret ${name}`);
   await before?.(provider, args);
   let sm: SecretsManagerClient | undefined;
   try {
@@ -80,6 +83,16 @@ async function withTarget(
 function mirrored(io: Io, target: Target, pair: { current: string; previous?: string }): void {
   const file = mirrorToSecretsFile(target, pair);
   if (file) io.err(`updated ${file} to match (the local stack seeds its Secrets Manager from it; ops send signs with its current secret)`);
+}
+
+/**
+ * Which versions requests matched since the rotation (SecretVersionMatched: ops/secrets.ts). A version
+ * without an id (a store that gives none) cannot be counted: reported as unavailable.
+ */
+async function rotationMatches(target: Target, window: RotationWindow, currentId: string | undefined, previousId: string | undefined): Promise<RotationMatches | { window: RotationWindow; unavailable: string }> {
+  if (!currentId || !previousId) return { window, unavailable: 'Secrets Manager gave no version id' };
+  const series = await versionMatches(target, [currentId, previousId], window.rotatedAt);
+  return 'unavailable' in series ? { window, unavailable: series.unavailable } : tallyRotation(series, window, currentId, previousId);
 }
 
 // ---- set ----
@@ -191,7 +204,8 @@ async function runRotate(argv: readonly string[], io: Io): Promise<ExitCode> {
     }
     io.err(CACHE_NOTE);
     io.err(`next: ${rotationNote(provider.id) ?? 'switch the sender to the new secret.'} Then watch: ops secret status --provider ${provider.id}${target.kind === 'local' ? ' --local' : ''}; ` +
-      `retire the old secret once requests match the new one only. Procedure: ${runbookLink}`);
+      `retire the old secret once requests match the new version only (retire refuses for the first 5 minutes, until every verifier has the new secret, ` +
+      `and while any request after that matches the old version). Procedure: ${runbookLink}`);
     return ExitCode.Ok;
   }, async (provider, args) => {
     value = await readNewValue(args.optional('value-file'), provider.id);
@@ -206,10 +220,13 @@ const statusUsage = `usage: ops secret status --provider <id> [--local | --stack
 Shows the provider's signing secret: whether it is set ("not set" while AWSCURRENT is still the random
 placeholder the stack generated, the secret's only version); its versions with their stages (AWSCURRENT,
 AWSPREVIOUS), creation time and age; the grace window (until when the previous secret is accepted;
-rotationGraceHours, read from the deployed verifier's configuration, else cdk.json); and which secret
+rotationGraceHours, read from the deployed verifier's configuration, else cdk.json); which secret
 recent requests matched (SecretCurrentMatched, SecretPreviousMatched, PreviousSecretAfterGrace,
 SignatureFailure: CloudWatch metrics for a deployed stack, the verifier's own metric lines for the local
-stack). Never a value.
+stack; "current" there is the stage in each verifier's cache, which is the old secret until it refreshes);
+and, during a rotation, how many requests matched each version id (SecretVersionMatched) since the
+rotation and since every verifier had the new secret (5 minutes later), and whether ops secret retire
+would proceed. Never a value.
 
 options:
   --provider <id>    ${providerIds().join(', ')}
@@ -234,6 +251,8 @@ interface Status {
   /** AWSCURRENT is still the placeholder the stack generated (stillPlaceholder in ops/secrets.ts). */
   readonly placeholder: boolean;
   readonly recent: MatchCounts | { unavailable: string };
+  /** Matches per version since the rotation, while there is a previous version and a grace window. */
+  readonly rotation?: RotationMatches | { window: RotationWindow; unavailable: string };
 }
 
 async function readStatus(target: Target, sm: SecretsManagerClient, hours: number): Promise<Status> {
@@ -252,8 +271,12 @@ async function readStatus(target: Target, sm: SecretsManagerClient, hours: numbe
   const current = versions.find((v) => v.stages.includes('AWSCURRENT'));
   const previous = versions.find((v) => v.stages.includes('AWSPREVIOUS'));
   const ends = previous ? graceEnd(current?.createdAt, grace) : undefined;
+  const rotation = previous && current?.createdAt
+    ? await rotationMatches(target, rotationWindow(current.createdAt, grace.hours), current.id, previous.id)
+    : undefined;
   return {
     versions, grace, recent,
+    ...(rotation ? { rotation } : {}),
     ...(current ? { current } : {}),
     ...(previous ? { previous } : {}),
     ...(ends ? { previousAcceptedUntil: ends } : {}),
@@ -282,9 +305,13 @@ function advice(providerId: string, status: Status, local: boolean, stackName?: 
   if (!status.previousAccepted) {
     return `the grace window has ended: the previous secret is refused (401, PreviousSecretAfterGrace)${recent && recent.previousAfterGrace > 0 ? ` and the sender still used it ${recent.previousAfterGrace} times` : ''}; retire it: ops secret retire --provider ${providerId}${flag}`;
   }
-  if (recent && recent.previous > 0) return `the sender still signs with the previous secret: switch it (${runbookLink}), then retire`;
-  if (recent && recent.current > 0) return `recent requests match the current secret only: ops secret retire --provider ${providerId}${flag} when you are sure the sender switched`;
-  return `no recent requests to tell which secret the sender uses; retire once it has switched: ops secret retire --provider ${providerId}${flag}`;
+  // By version id since the rotation, as retire decides (ops/secrets.ts retireDecision); not by the stage
+  // counts, which call the old secret "current" while a verifier still caches it.
+  if (!status.rotation) return `retire once the sender has switched: ops secret retire --provider ${providerId}${flag}`;
+  const decision = retireDecision(status.rotation, Date.now());
+  if (!decision.retire) return `ops secret retire refuses now: ${decision.why}. ${decision.then} (${runbookLink})`;
+  if (decision.note) return `${decision.note}; retire once it has: ops secret retire --provider ${providerId}${flag}`;
+  return `requests since every verifier had the new secret match the current version only: ops secret retire --provider ${providerId}${flag}`;
 }
 
 async function runStatus(argv: readonly string[], io: Io): Promise<ExitCode> {
@@ -312,6 +339,7 @@ async function runStatus(argv: readonly string[], io: Io): Promise<ExitCode> {
           previousAccepted: status.previousAccepted,
         },
         recent: status.recent,
+        ...(status.rotation ? { rotation: rotationJson(status.rotation) } : {}),
         advice: advice(provider.id, status, target.kind === 'local', target.stackName),
       }, null, 2));
       return ExitCode.Ok;
@@ -330,11 +358,32 @@ async function runStatus(argv: readonly string[], io: Io): Promise<ExitCode> {
     else {
       const r = status.recent;
       io.out(`recent requests (last ${r.hours} h, ${r.source}): ${r.current} matched the current secret, ${r.previous} the previous one, ` +
-        `${r.previousAfterGrace} the previous one after its grace window (refused), ${r.signatureFailures} failed signature checks`);
+        `${r.previousAfterGrace} the previous one after its grace window (refused), ${r.signatureFailures} failed signature checks ` +
+        `(by the stage each verifier had cached)`);
+    }
+    const rotation = status.rotation;
+    if (rotation && 'unavailable' in rotation) io.out(`matches by version since the rotation: not available (${rotation.unavailable})`);
+    else if (rotation) {
+      const { window: w, current: c, previous: p } = rotation;
+      io.out(`matches by version since the rotation at ${fmt(w.rotatedAt)} (${rotation.source}): ${c.sinceRotation} current (${c.id}), ${p.sinceRotation} previous (${p.id}); ` +
+        `since ${fmt(w.safeFrom)}, when every verifier had the new secret${w.safeFrom.getTime() > now ? ' (not yet)' : ''}: ${c.sinceSafe} current, ${p.sinceSafe} previous` +
+        `${p.lastAt ? `; the last previous match before ${fmt(p.lastAt)}` : ''}`);
     }
     io.err(`next: ${advice(provider.id, status, target.kind === 'local', target.stackName)}`);
     return ExitCode.Ok;
   });
+}
+
+function rotationJson(rotation: NonNullable<Status['rotation']>): Record<string, unknown> {
+  const w = rotation.window;
+  const times = { rotatedAt: w.rotatedAt.toISOString(), safeFrom: w.safeFrom.toISOString(), graceEnds: w.graceEnds.toISOString() };
+  if ('unavailable' in rotation) return { ...times, unavailable: rotation.unavailable };
+  const version = (v: RotationMatches['current']) => ({ id: v.id, sinceRotation: v.sinceRotation, sinceSafe: v.sinceSafe, ...(v.lastAt ? { lastAt: v.lastAt.toISOString() } : {}) });
+  const decision = retireDecision(rotation, Date.now());
+  return {
+    ...times, source: rotation.source, current: version(rotation.current), previous: version(rotation.previous),
+    retire: decision.retire ? { allowed: true } : { allowed: false, why: decision.why, ...(decision.safeAt ? { safeAt: decision.safeAt.toISOString() } : {}) },
+  };
 }
 
 // ---- retire ----
@@ -342,19 +391,28 @@ async function runStatus(argv: readonly string[], io: Io): Promise<ExitCode> {
 const retireUsage = `usage: ops secret retire --provider <id> [--force] [--local | --stack <name> [--region <region>]]
 
 Ends a rotation: removes the AWSPREVIOUS label (UpdateSecretVersionStage RemoveFromVersionId), so only
-the current secret is accepted. Refuses while requests in the last hour still matched the previous secret
-inside its grace window (the sender has not switched: retiring would refuse its events, and Suki and
-SOAPNoteAPI never resend), unless --force. Warm verifiers that cached the previous secret keep accepting
-it until their cache refreshes (at most 5 minutes).
+the current secret is accepted. The verifier counts every passing signature under the Secrets Manager
+version id that matched (metric SecretVersionMatched). Inside the grace window retire refuses, unless
+--force, and says when it will be safe:
+  - for 5 minutes after the rotation (the verifiers' secret cache): until every verifier has fetched the
+    new version, no request can show which secret the sender signs with;
+  - while any request since then matched the previous version: the sender has not switched, and
+    retiring would refuse its events (Suki and SOAPNoteAPI never resend);
+  - when those matches cannot be read.
+After the grace window the verifier refuses the previous secret anyway: retire just removes the label.
+Warm verifiers that cached the previous secret keep accepting it until their cache refreshes (at most 5
+minutes).
 
 options:
   --provider <id>    ${providerIds().join(', ')}
-  --force            retire even though the sender still used the previous secret recently
+  --force            retire even though the checks above refuse (e.g. the sender switched after the rotation's
+                     first 5 minutes, which ops secret status shows)
 ${targetHelp()}
   -h, --help         show this help
 
-exit codes: 0 retired, or nothing to retire; 1 refused (previous secret still in use), or the stack,
-secret or local stack was not found; 2 usage error
+exit codes: 0 retired, or nothing to retire; 1 refused (too soon after the rotation, the previous version
+still matched, or the matches could not be read), or the stack, secret or local stack was not found;
+2 usage error
 
 examples:
   npm run -s ops -- secret retire --provider sully --local
@@ -369,19 +427,21 @@ async function runRetire(argv: readonly string[], io: Io): Promise<ExitCode> {
     }
     const current = await stageValue(sm, target.secretArn, 'AWSCURRENT');
     const grace = await rotationGrace(target);
-    const ends = graceEnd(current?.createdAt, grace);
-    const inGrace = ends !== undefined && ends.getTime() > Date.now();
-    const recent = await recentMatches(target, 1);
-    if (inGrace && !('unavailable' in recent) && recent.previous > 0 && !args.flag('force')) {
-      io.err(`ops secret retire: refused: ${recent.previous} request(s) in the last hour were signed with the previous secret of ${provider.id} (${recent.source}); ` +
-        `the sender has not switched yet (${rotationNote(provider.id) ?? runbookLink}). Retire anyway with --force`);
+    // No creation date for AWSCURRENT: the verifier cannot place the grace window and accepts the current
+    // secret only (secret-cache.ts), so there is nothing to check.
+    const rotation = current?.createdAt ? await rotationMatches(target, rotationWindow(current.createdAt, grace.hours), current.versionId, previous.versionId) : undefined;
+    const decision = rotation ? retireDecision(rotation, Date.now()) : { retire: true as const };
+    if (!decision.retire && !args.flag('force')) {
+      const source = rotation && !('unavailable' in rotation) ? ` (${rotation.source})` : '';
+      io.err(`ops secret retire: refused: ${decision.why}${source}. ${decision.then}. Retire anyway with --force. Procedure: ${runbookLink}`);
       return ExitCode.Negative;
     }
     await sm.send(new UpdateSecretVersionStageCommand({ SecretId: target.secretArn, VersionStage: 'AWSPREVIOUS', RemoveFromVersionId: previous.versionId }));
     if (current) mirrored(io, target, { current: current.value });
     io.out(`retired the previous signing secret of ${provider.id} (${target.where}): version ${previous.versionId} is no longer AWSPREVIOUS; ` +
       `only AWSCURRENT${current?.versionId ? ` (version ${current.versionId})` : ''} is accepted`);
-    if ('unavailable' in recent) io.err(`note: could not check whether the sender still uses it (${recent.unavailable})`);
+    if (decision.retire && decision.note) io.err(`note: ${decision.note}`);
+    if (!decision.retire) io.err(`note: retired with --force although: ${decision.why}`);
     io.err(`warm verifiers that cached the previous secret accept it until their cache refreshes (at most 5 minutes)`);
     return ExitCode.Ok;
   });

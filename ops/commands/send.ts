@@ -29,7 +29,7 @@ from --secret-file, --secret-stdin or ${SECRET_ENV}.
 
 options:
   --provider <id>    ${providerIds().join(', ')}
-  --event <type>     event type (default: the provider's first seed type, e.g. ${defaultEventType('sully')} for sully);
+  --event <type>     event type (default: the provider's first sample type, e.g. ${defaultEventType('sully')} for sully);
                      any type is accepted, unknown ones are recorded and counted by the processor
   --count <n>        events to send, one after another (default 1, at most ${MAX_COUNT})
   --url <url>        the API base URL (the stack's ApiUrl output) or the full /webhooks/<id> URL;

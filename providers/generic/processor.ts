@@ -4,9 +4,9 @@
  * The resource is named by the event type's first segment; ids are numbers in the samples. Transcript
  * events may carry only the recording (same rule as the verifier's dedupe key). Event time: `timestamp`.
  */
-import { timeFromFields } from '../../lambdas/processor/event-time.ts';
-import { actionOf, optionalToken, requireId } from '../../lambdas/processor/fields.ts';
-import { recordResourceState, type EventHandler, type ProviderProcessor } from '../../lambdas/processor/routing.ts';
+import { timeFromFields } from '../../lambdas/example-state/event-time.ts';
+import { actionOf, optionalToken, requireId } from '../../lambdas/example-state/fields.ts';
+import { recordResourceState, resourceStateProcessor, type EventHandler } from '../../lambdas/example-state/resource-state.ts';
 
 function resource(resourceType: string, ...idPaths: readonly string[]): EventHandler {
   return recordResourceState((event) => ({
@@ -16,7 +16,7 @@ function resource(resourceType: string, ...idPaths: readonly string[]): EventHan
   }));
 }
 
-export const processor: ProviderProcessor = {
+export const processor = resourceStateProcessor({
   provider: 'generic',
   eventTime: (body) => timeFromFields(body, ['timestamp'], 'auto'),
   handlers: {
@@ -26,4 +26,4 @@ export const processor: ProviderProcessor = {
     'signal.*': resource('signal', 'data.signal.id'),
     'user.*': resource('user', 'data.user.id'),
   },
-};
+});

@@ -4,8 +4,8 @@
  * acknowledged. Bodies carry no common event time, so the time the verifier received it orders them.
  * A hook configured with content type `application/x-www-form-urlencoded` posts `payload=<json>` (D).
  */
-import { optionalToken, requireId } from '../../lambdas/processor/fields.ts';
-import { acceptWithoutProcessing, recordResourceState, type EventHandler, type ProviderProcessor } from '../../lambdas/processor/routing.ts';
+import { optionalToken, requireId } from '../../lambdas/example-state/fields.ts';
+import { acceptWithoutProcessing, recordResourceState, resourceStateProcessor, type EventHandler } from '../../lambdas/example-state/resource-state.ts';
 
 function numbered(resourceType: string, objectField: string): EventHandler {
   return recordResourceState((event) => ({
@@ -22,7 +22,7 @@ export function githubJsonText(text: string): string {
   return text.startsWith(FORM_PREFIX) ? (new URLSearchParams(text).get('payload') ?? '') : text;
 }
 
-export const processor: ProviderProcessor = {
+export const processor = resourceStateProcessor({
   provider: 'github',
   eventTime: () => undefined,
   decodeBody: githubJsonText,
@@ -31,4 +31,4 @@ export const processor: ProviderProcessor = {
     pull_request: numbered('pull_request', 'pull_request'),
     issues: numbered('issue', 'issue'),
   },
-};
+});

@@ -2,9 +2,9 @@
  * SOAPNoteAPI: `note.generated`, `note.failed` about one note (`note_id`), and the dashboard's synthetic
  * `test` event, which the vendor says to accept and skip (S). Event time: `created_at` (ISO 8601).
  */
-import { timeFromFields } from '../../lambdas/processor/event-time.ts';
-import { actionOf, optionalToken, requireId } from '../../lambdas/processor/fields.ts';
-import { acceptWithoutProcessing, recordResourceState, type ProviderProcessor } from '../../lambdas/processor/routing.ts';
+import { timeFromFields } from '../../lambdas/example-state/event-time.ts';
+import { actionOf, optionalToken, requireId } from '../../lambdas/example-state/fields.ts';
+import { acceptWithoutProcessing, recordResourceState, resourceStateProcessor } from '../../lambdas/example-state/resource-state.ts';
 
 const noteState = recordResourceState((event) => ({
   resourceType: 'note',
@@ -12,7 +12,7 @@ const noteState = recordResourceState((event) => ({
   status: optionalToken(event.body, 'status') ?? actionOf(event.eventType),
 }));
 
-export const processor: ProviderProcessor = {
+export const processor = resourceStateProcessor({
   provider: 'soapnoteapi',
   eventTime: (body) => timeFromFields(body, ['created_at'], 'auto'),
   handlers: {
@@ -20,4 +20,4 @@ export const processor: ProviderProcessor = {
     'note.failed': noteState,
     test: acceptWithoutProcessing,
   },
-};
+});

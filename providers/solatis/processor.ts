@@ -3,9 +3,9 @@
  * (seen for documents and transcriptions; inferred (I) for the others); when it is absent the event id
  * stands in, so the event is still recorded. Event time: `created_at` (ISO 8601).
  */
-import { timeFromFields } from '../../lambdas/processor/event-time.ts';
-import { actionOf, optionalToken, requireId } from '../../lambdas/processor/fields.ts';
-import { recordResourceState, type EventHandler, type ProviderProcessor } from '../../lambdas/processor/routing.ts';
+import { timeFromFields } from '../../lambdas/example-state/event-time.ts';
+import { actionOf, optionalToken, requireId } from '../../lambdas/example-state/fields.ts';
+import { recordResourceState, resourceStateProcessor, type EventHandler } from '../../lambdas/example-state/resource-state.ts';
 
 function resource(resourceType: string, idField: string): EventHandler {
   return recordResourceState((event) => ({
@@ -15,7 +15,7 @@ function resource(resourceType: string, idField: string): EventHandler {
   }));
 }
 
-export const processor: ProviderProcessor = {
+export const processor = resourceStateProcessor({
   provider: 'solatis',
   eventTime: (body) => timeFromFields(body, ['created_at'], 'auto'),
   handlers: {
@@ -27,4 +27,4 @@ export const processor: ProviderProcessor = {
     'content.generated': resource('content', 'content_id'), // I
     'brainstorm.completed': resource('brainstorm', 'brainstorm_id'), // I
   },
-};
+});

@@ -4,7 +4,7 @@
  */
 import { SYNTHETIC, extra, firstSegment, id, type SampleBuilder } from '../sample-kit.ts';
 
-/** The default event type first, then other types the vendor's page names (any other type is accepted too). */
+/** The default event type first; both are the processor's example types (processor.ts), any other type is accepted too. */
 export const eventTypes: readonly string[] = ['note.signed', 'invoice.paid'];
 
 export const buildSample: SampleBuilder = (type, o, now) => ({

@@ -4,9 +4,9 @@
  * sends no ordering guarantee (D), which is exactly what the event-time condition handles; two events
  * about one object within the same second keep the first one applied.
  */
-import { timeFromFields } from '../../lambdas/processor/event-time.ts';
-import { actionOf, optionalToken, requireId } from '../../lambdas/processor/fields.ts';
-import { recordResourceState, type ProviderProcessor } from '../../lambdas/processor/routing.ts';
+import { timeFromFields } from '../../lambdas/example-state/event-time.ts';
+import { actionOf, optionalToken, requireId } from '../../lambdas/example-state/fields.ts';
+import { recordResourceState, resourceStateProcessor } from '../../lambdas/example-state/resource-state.ts';
 
 const stripeObjectState = recordResourceState((event) => ({
   resourceType: optionalToken(event.body, 'data.object.object') ?? event.eventType.slice(0, event.eventType.lastIndexOf('.')),
@@ -14,7 +14,7 @@ const stripeObjectState = recordResourceState((event) => ({
   status: optionalToken(event.body, 'data.object.status') ?? actionOf(event.eventType),
 }));
 
-export const processor: ProviderProcessor = {
+export const processor = resourceStateProcessor({
   provider: 'stripe',
   eventTime: (body) => timeFromFields(body, ['created'], 's'),
   handlers: {
@@ -24,4 +24,4 @@ export const processor: ProviderProcessor = {
     'customer.subscription.*': stripeObjectState,
     'checkout.session.*': stripeObjectState,
   },
-};
+});

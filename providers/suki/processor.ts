@@ -4,9 +4,10 @@
  * One resource per ambient session (`session_id`), with its `encounter_id`. The event time is the signed
  * `generated-at` header (unix ms): Suki sends once and never retries, so it is the time of the event.
  */
-import { toEpochMillis } from '../../lambdas/processor/event-time.ts';
-import { optionalId, optionalToken, requireId, type JsonObject } from '../../lambdas/processor/fields.ts';
-import { recordResourceState, type ProcessorEvent, type ProviderProcessor, type ResourceStateChange } from '../../lambdas/processor/routing.ts';
+import { toEpochMillis } from '../../lambdas/example-state/event-time.ts';
+import { optionalId, optionalToken, requireId } from '../../lambdas/example-state/fields.ts';
+import { recordResourceState, resourceStateProcessor, type ResourceStateChange } from '../../lambdas/example-state/resource-state.ts';
+import type { JsonObject, ProcessorEvent } from '../../lambdas/processor/event-processor.ts';
 
 function sessionState(event: ProcessorEvent, details: Record<string, string | undefined> = {}): ResourceStateChange {
   const encounterId = optionalId(event.body, 'encounter_id');
@@ -31,7 +32,7 @@ export async function fetchSukiLinkedContent(_sessionId: string, _links: JsonObj
   // Intentionally empty: see the comment above.
 }
 
-export const processor: ProviderProcessor = {
+export const processor = resourceStateProcessor({
   provider: 'suki',
   eventTime: (_body, meta) => toEpochMillis(meta.signedTimestamp, 'ms'),
   handlers: {
@@ -49,4 +50,4 @@ export const processor: ProviderProcessor = {
     timeout: recordResourceState((event) => sessionState(event)), // I
     cancelled: recordResourceState((event) => sessionState(event)), // I
   },
-};
+});

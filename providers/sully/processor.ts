@@ -4,13 +4,13 @@
  * `data.id` otherwise (D). The event's time field is not documented: we take the first of `created_at`,
  * `createdAt`, `timestamp` (I, inferred) and fall back to the time the verifier received it.
  */
-import { timeFromFields } from '../../lambdas/processor/event-time.ts';
-import { actionOf, requireId } from '../../lambdas/processor/fields.ts';
-import { recordResourceState, type ProviderProcessor } from '../../lambdas/processor/routing.ts';
+import { timeFromFields } from '../../lambdas/example-state/event-time.ts';
+import { actionOf, requireId } from '../../lambdas/example-state/fields.ts';
+import { recordResourceState, resourceStateProcessor } from '../../lambdas/example-state/resource-state.ts';
 
 const EVENT_TIME_FIELDS = ['created_at', 'createdAt', 'timestamp']; // I
 
-export const processor: ProviderProcessor = {
+export const processor = resourceStateProcessor({
   provider: 'sully',
   eventTime: (body) => timeFromFields(body, EVENT_TIME_FIELDS, 'auto'),
   handlers: {
@@ -30,4 +30,4 @@ export const processor: ProviderProcessor = {
       status: actionOf(event.eventType),
     })),
   },
-};
+});

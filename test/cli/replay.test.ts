@@ -11,8 +11,8 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
-import { parseEnvelope } from '../../lambdas/shared/envelope.ts';
+import { eventKey } from '../../lambdas/contract/ledger-keys.ts';
+import { parseEnvelope } from '../../lambdas/contract/envelope.ts';
 import { pascalCase } from '../../lib/naming.ts';
 import { replay } from '../../ops/commands/replay.ts';
 

@@ -30,7 +30,7 @@ const cases: UsageCase[] = [
   {
     name: 'unknown provider lists the known ids',
     args: ['verify', '--provider', 'acme', ...anySecret, '--body-file', body, '--headers-file', headers],
-    error: `ops verify: unknown provider 'acme'; known providers: ${PROVIDER_IDS.join(', ')}`,
+    error: `ops verify: unknown provider 'acme'; known providers: ${[...PROVIDER_IDS, 'canary'].join(', ')}`,
   },
   {
     name: 'missing options are all named at once',
@@ -93,7 +93,7 @@ const cases: UsageCase[] = [
   {
     name: 'an unknown command',
     args: ['replay-all'],
-    error: "ops: unknown command 'replay-all'; commands: sign, verify, send, events, dlq, secret, replay",
+    error: "ops: unknown command 'replay-all'; commands: sign, verify, send, events, status, dlq, secret, replay, canary",
   },
   {
     name: 'a command with subcommands and none given',
@@ -108,7 +108,7 @@ const cases: UsageCase[] = [
   {
     name: 'an unknown provider on a subcommand',
     args: ['dlq', 'list', '--provider', 'acme', '--local'],
-    error: `ops dlq list: unknown provider 'acme'; known providers: ${PROVIDER_IDS.join(', ')}`,
+    error: `ops dlq list: unknown provider 'acme'; known providers: ${[...PROVIDER_IDS, 'canary'].join(', ')}`,
   },
   {
     name: 'a secret value given as an argument is refused, not echoed',
@@ -131,17 +131,37 @@ const cases: UsageCase[] = [
   {
     name: '--local and --stack together',
     args: ['replay', '--provider', 'stripe', '--key', 'evt_1', '--local', '--stack', 'WebhookReceiver-prod'],
-    error: 'ops replay: --local reads the local stack: --stack and --region do not apply',
+    error: 'ops replay: --local reads the local stack: --stack, --region and --profile do not apply',
   },
   {
-    name: 'replay needs a key',
+    name: 'replay needs a key or a time range',
     args: ['replay', '--provider', 'stripe', '--local'],
-    error: 'ops replay: missing --key',
+    error: 'ops replay: give either --key <dedupe key> or --since <time>',
+  },
+  {
+    name: 'replay --key and --since together',
+    args: ['replay', '--provider', 'stripe', '--key', 'evt_1', '--since', '1h', '--local'],
+    error: 'ops replay: give either --key <dedupe key> or --since <time>',
+  },
+  {
+    name: 'replay --since that is not a time',
+    args: ['replay', '--provider', 'stripe', '--since', 'yesterday', '--local'],
+    error: /^ops replay: --since must be ISO 8601 \(e\.g\. 2026-12-07T16:00:00Z\) or a duration before now/,
+  },
+  {
+    name: 'replay --until before --since',
+    args: ['replay', '--provider', 'stripe', '--since', '1h', '--until', '2h', '--local'],
+    error: /^ops replay: --since \(\S+\) is after --until \(\S+\)$/,
   },
   {
     name: 'redrive --max out of range',
     args: ['dlq', 'redrive', '--provider', 'sully', '--local', '--max', '0'],
     error: 'ops dlq redrive: --max must be a whole number from 1 to 1000',
+  },
+  {
+    name: 'redrive --wait out of range',
+    args: ['dlq', 'redrive', '--provider', 'sully', '--local', '--wait', '5000'],
+    error: 'ops dlq redrive: --wait must be a whole number of seconds from 0 to 3600',
   },
 ];
 
@@ -167,10 +187,10 @@ describe.concurrent('help prints usage to stdout and exits 0', () => {
     { args: ['verify', '-h'], first: 'usage: ops verify --provider <id> --body-file <path> --headers-file <path>', mentions: ['--now', ...PROVIDER_IDS] },
     { args: ['dlq', '--help'], first: 'usage: ops dlq list --provider <id> [--local | --stack <name>] [--max <n>] [--json] [--show-body]', mentions: ['redrive', 'docs/runbook.md#dlq-not-empty'] },
     { args: ['dlq', 'list', '--help'], first: 'usage: ops dlq list --provider <id> [--local | --stack <name> [--region <region>]] [--max <n>] [--json] [--show-body]', mentions: ['PATIENT DATA', ...PROVIDER_IDS] },
-    { args: ['help', 'dlq', 'redrive'], first: 'usage: ops dlq redrive --provider <id> [--local | --stack <name> [--region <region>]] [--max <n>] [--dry-run] [--json]', mentions: ['StartMessageMoveTask'] },
+    { args: ['help', 'dlq', 'redrive'], first: 'usage: ops dlq redrive --provider <id> [--local | --stack <name> [--region <region>]] [--max <n>] [--wait <s>] [--dry-run] [--json]', mentions: ['StartMessageMoveTask'] },
     { args: ['secret', 'rotate', '-h'], first: 'usage: ops secret rotate --provider <id> [--value-file <path>] [--local | --stack <name> [--region <region>]]', mentions: ['AWSPREVIOUS', 'stdin'] },
     { args: ['secret', 'status', '--help'], first: 'usage: ops secret status --provider <id> [--local | --stack <name> [--region <region>]] [--hours <n>] [--json]', mentions: ['SecretPreviousMatched'] },
-    { args: ['replay', '--help'], first: 'usage: ops replay --provider <id> --key <dedupe key> [--local | --stack <name> [--region <region>]] [--json]', mentions: ['claim-check', 'DuplicateDelivery'] },
+    { args: ['replay', '--help'], first: 'usage: ops replay --provider <id> (--key <dedupe key> | --since <time> [--until <time>]) [--type <event type>]', mentions: ['archive', 'claim-check', '--dry-run', '--max', 'replays', 'not found'] },
     // Help wins over otherwise invalid arguments.
     { args: ['sign', '--provider', 'acme', '--bogus', '-h'], first: 'usage: ops sign --provider <id> --body-file <path> [--secret-file <path> | --secret-stdin]', mentions: [] },
   ];

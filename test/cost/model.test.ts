@@ -1,13 +1,13 @@
 /**
- * The pure cost model (scripts/cost/model.ts): each line item moves with the setting that drives it, and
+ * The pure cost model (tools/cost/model.ts): each line item moves with the setting that drives it, and
  * nothing else does; the total is the sum of the items. Fixed inputs, exact arithmetic.
  */
 import { describe, expect, it } from 'vitest';
 import {
   accessLogLineBytes, capacity, DEFAULT_ASSUMPTIONS, estimate, fixedMonthly, verdict, writeUnits,
   type Assumptions, type CostSettings, type Estimate, type Workload,
-} from '../../scripts/cost/model.ts';
-import { PRICES } from '../../scripts/cost/prices.ts';
+} from '../../tools/cost/model.ts';
+import { PRICES } from '../../tools/cost/prices.ts';
 
 const SETTINGS: CostSettings = {
   verifier: { memoryMb: 512, architecture: 'arm64', tracing: 'Active', logRetentionDays: 30 },
@@ -146,6 +146,15 @@ describe('size thresholds', () => {
   });
 });
 
+describe('ledger time index (GSI byReceivedAt)', () => {
+  it('one index write per event at the claim, and its small item kept as long as the entry', () => {
+    const e = run();
+    const storage = ((200 + 100) / 1024 ** 3) * (SETTINGS.ledgerRetentionDays / (365.25 / 12)) * PRICES.dynamodbStorageGbMonth * 1e6;
+    expect(item(e, 'dynamodb-index')).toBeCloseTo(0.625 + storage, 6); // 1 WRU × $0.625/M + storage
+    expect(item(e, 'dynamodb-writes')).toBeCloseTo(2.5, 10); // the table's own writes unchanged
+  });
+});
+
 describe('DynamoDB billing mode', () => {
   const provisionedWrites = (4 / (3600 * 0.7)) * PRICES.dynamodbProvisionedWcuHour * 1e6;
 
@@ -154,7 +163,10 @@ describe('DynamoDB billing mode', () => {
     const provisioned = estimate(SETTINGS, TWO_KB, A, PRICES, { billingMode: 'PROVISIONED' });
     expect(provisioned.billingMode).toBe('PROVISIONED');
     expect(item(provisioned, 'dynamodb-writes')).toBeCloseTo(provisionedWrites, 10);
-    expect(onDemand.totalPerMillion - provisioned.totalPerMillion).toBeCloseTo(2.5 - provisionedWrites, 10);
+    // The time index's write is priced the same way (1 WRU: its own line, dynamodb-index).
+    const indexDelta = item(onDemand, 'dynamodb-index') - item(provisioned, 'dynamodb-index');
+    expect(indexDelta).toBeCloseTo(0.625 - provisionedWrites / 4, 10);
+    expect(onDemand.totalPerMillion - provisioned.totalPerMillion).toBeCloseTo(2.5 - provisionedWrites + indexDelta, 10);
     for (const id of ['apigateway', 'verifier', 'processor', 'sqs', 'dynamodb-storage', 'logs-ingestion']) {
       expect(item(provisioned, id)).toBe(item(onDemand, id));
     }
@@ -240,5 +252,25 @@ describe('capacity arithmetic', () => {
 
   it('classifies shares', () => {
     expect([verdict(0.5), verdict(0.8), verdict(1), verdict(1.01)]).toEqual(['ok', 'near', 'near', 'over']);
+  });
+});
+
+describe('event archive (one S3 PUT per processor batch, lines kept for the archive lifecycle)', () => {
+  const storage = (bytes: number, days: number) => (bytes / 1024 ** 3) * (days / (365.25 / 12)) * PRICES.s3StandardGbMonth * 1e6;
+  const wait = (batch: number) => ((256 / 1024) * 0.025 * PRICES.lambdaGbSecondArm64 * 1e6) / batch;
+
+  it('2 KB at full batches: a tenth of a PUT, the line stored 31 d, the wait for the PUT: at most $0.60 per million', () => {
+    const e = run({ archiveStorageDays: 31 });
+    const line = Math.ceil(2_048 * 1.02) + A.archive.lineOverheadBytes;
+    expect(item(e, 'archive')).toBeCloseTo(PRICES.s3PutPer1000 * 1000 / 10 + storage(line, 31) + wait(10), 10);
+    expect(item(e, 'archive')).toBeLessThanOrEqual(0.6);
+  });
+
+  it('scales with batches, keeps a claim-checked event as a reference, and defaults to ledgerRetentionDays + 1', () => {
+    expect(item(run({ archiveStorageDays: 31, ...withProcessor({ batchSize: 1 }) }), 'archive')).toBeGreaterThan(5);
+    const big = run({ archiveStorageDays: 31 }, { bodyBytes: 400_000 });
+    expect(big.claimChecked).toBe(true);
+    expect(item(big, 'archive')).toBeCloseTo(PRICES.s3PutPer1000 * 1000 / 10 + storage(A.archive.claimCheckLineBytes, 31) + wait(10), 10);
+    expect(item(run({ ledgerRetentionDays: 60 }), 'archive')).toBeCloseTo(item(run({ archiveStorageDays: 61 }), 'archive'), 10);
   });
 });

@@ -26,7 +26,7 @@ function doc(name: string, text: string): string {
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('paths named in the docs', () => {
-  it('README.md and docs/*.md name only paths that exist', () => {
+  it('every markdown file, and every comment of the sources, names only paths that exist', () => {
     const result = check();
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -65,5 +65,22 @@ describe('paths named in the docs', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`${file}:1: bin/no-such-cli.ts`);
     expect(result.stderr).toContain(`${file}:1: no-such-page.md\n`);
+  });
+
+  it('checks the comments of source files, not their code or strings, and only clear paths in prose', () => {
+    const file = doc('module.ts', [
+      '/**',
+      ' * Reads lambdas/processor/no-such-reader.ts and the folder ops/no-such-folder/; ops/s is a unit.',
+      ' */',
+      "const glob = 'docs/*.md'; // see bench/no-such-bench.ts",
+      "const inCode = 'lib/not-a-comment.ts';",
+    ].join('\n'));
+    const result = check(file);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${file}:2: lambdas/processor/no-such-reader.ts`);
+    expect(result.stderr).toContain(`${file}:2: ops/no-such-folder/`);
+    expect(result.stderr).toContain(`${file}:4: bench/no-such-bench.ts`);
+    expect(result.stderr).not.toContain('ops/s\n');
+    expect(result.stderr).not.toContain('lib/not-a-comment.ts');
   });
 });

@@ -127,7 +127,7 @@ describe('JSON re-serialized by the receiver does not verify', () => {
       expect(check(id, headers, reserialized)).toMatchObject({ ok: false, code: 'signature_mismatch', status: 401 });
     });
 
-    it(`${id}: a sender-side signature over re-serialized JSON (seed 004's sample) fails on the raw bytes`, () => {
+    it(`${id}: a sender-side signature over re-serialized JSON (the meeting platform's documented sample) fails on the raw bytes`, () => {
       const { body } = sample(id);
       const headers = signed(id, JSON.stringify(JSON.parse(body)));
       expect(check(id, headers, body)).toMatchObject({ ok: false, code: 'signature_mismatch', status: 401 });

@@ -1,6 +1,7 @@
 /** lib/config/load.ts: defaults, coercion of `-c` strings, and errors that say what to fix. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig, providersConfigProblem } from '../../lib/config/load.ts';
+import { verifierEnvironmentBytes, verifierEnvironmentProblem } from '../../lib/config/environment-size.ts';
+import { ConfigError, loadConfig, parseConfig } from '../../lib/config/load.ts';
 import { providerDeclarations } from '../../providers/index.ts';
 import { CDK_JSON_CONTEXT } from './synth.ts';
 
@@ -49,7 +50,9 @@ describe('defaults', () => {
     });
     // 29: the 19 receives the 6-hour retry budget can take, plus 10 for crashes (lib/config/load.ts).
     expect(config.retryBudgetSeconds).toBe(21_600);
-    expect(config.providers).toEqual([{ id: 'sully', maxReceiveCount: 29, batchSize: 10, maxConcurrency: 5 }]);
+    // The synthetic canary's own provider comes with the canary (canary.enabled, default true), last.
+    expect(config.providers).toEqual(['sully', 'canary'].map((id) => ({ id, maxReceiveCount: 29, batchSize: 10, maxConcurrency: 5, throttle: { rateLimit: 100, burstLimit: 200 } })));
+    expect(config.canary).toEqual({ enabled: true, everyMinutes: 5 });
     expect(config.alarmEmail).toBeUndefined();
     expect(config.customDomain).toBeUndefined();
   });
@@ -60,10 +63,10 @@ describe('defaults', () => {
     expect(config.stackName).toBe('WebhookReceiver-prod');
   });
 
-  it('accepts the shipped cdk.json context with all eight providers', () => {
+  it('accepts the shipped cdk.json context with all eight providers (and the canary\'s own)', () => {
     const config = loadConfig((key) => CDK_JSON_CONTEXT[key]);
     expect(config.providers.map((p) => p.id)).toEqual(
-      ['sully', 'suki', 'soapnoteapi', 'solatis', 'generic', 'standard-webhooks', 'github', 'stripe'],
+      ['sully', 'suki', 'soapnoteapi', 'solatis', 'generic', 'standard-webhooks', 'github', 'stripe', 'canary'],
     );
   });
 });
@@ -77,15 +80,28 @@ describe('values given with -c key=value (always strings)', () => {
       throttle: '{"rateLimit": 5, "burstLimit": 10}',
       alarms: '{"queueAgeSeconds": 120}',
     });
-    expect(config.providers.map((p) => p.id)).toEqual(['sully', 'stripe']);
+    expect(config.providers.map((p) => p.id)).toEqual(['sully', 'stripe', 'canary']);
     expect(config.maxBodyBytes).toBe(2048);
     expect(config.throttle).toEqual({ rateLimit: 5, burstLimit: 10 });
     expect(config.alarms.queueAgeSeconds).toBe(120);
   });
 
   it('reads per-provider settings', () => {
-    const config = parseConfig({ providers: { suki: { maxReceiveCount: '40', batchSize: 1, maxConcurrency: 2, reservedConcurrency: 4 } } });
-    expect(config.providers).toEqual([{ id: 'suki', maxReceiveCount: 40, batchSize: 1, maxConcurrency: 2, reservedConcurrency: 4 }]);
+    const config = parseConfig({
+      throttle: { rateLimit: 20 },
+      providers: { suki: { maxReceiveCount: '40', batchSize: 1, maxConcurrency: 2, reservedConcurrency: 4, throttle: { burstLimit: 7 }, allowedSourceCidrs: '192.0.2.0/24, 2001:db8::/32' } },
+    });
+    expect(config.providers).toEqual([{
+      id: 'suki', maxReceiveCount: 40, batchSize: 1, maxConcurrency: 2, reservedConcurrency: 4,
+      throttle: { rateLimit: 20, burstLimit: 7 }, allowedSourceCidrs: ['192.0.2.0/24', '2001:db8::/32'],
+    }, { id: 'canary', maxReceiveCount: 29, batchSize: 10, maxConcurrency: 5, throttle: { rateLimit: 20, burstLimit: 200 } }]);
+  });
+
+  it('refuses a sender allowlist that is not a list of CIDR blocks', () => {
+    expect(problemsOf({ providers: { suki: { allowedSourceCidrs: ['192.0.2.1', '10.0.0.0/33', '2001:db8::/32'] } } })).toEqual([
+      'providers.suki.allowedSourceCidrs: not a CIDR block (address/prefix length): "192.0.2.1", "10.0.0.0/33"',
+    ]);
+    expect(problemsOf({ providers: { suki: { allowedSourceCidrs: [] } } })[0]).toMatch(/^providers\.suki\.allowedSourceCidrs: must be a non-empty list of CIDR blocks/);
   });
 });
 
@@ -218,9 +234,36 @@ describe('a provider declared in the configuration', () => {
     expect(problemsOf({ providers: { sully: { definition: { ...acme, id: 'sully' } } } })[0]).toMatch(/^providers\.sully\.definition: providers are not declared/);
   });
 
-  it('is refused when the verifier environment would overflow 4 KB', () => {
-    expect(providersConfigProblem(8)).toBeUndefined();
-    expect(providersConfigProblem(14)).toMatch(/would not fit the verifier's 4 KB of environment variables/);
+});
+
+describe("the verifier's environment, measured from the values it will have (issue 12, item 5)", () => {
+  const settings = { maxBodyBytes: 1_048_576, claimCheckThresholdBytes: 245_760, rotationGraceHours: 72, ledgerRetentionDays: 30, claimLeaseSeconds: 30, replayProtectionDays: 400 };
+
+  it('is at least what a real deployment writes (CloudFormation-generated names, us-east-1)', () => {
+    const real = {
+      PROVIDERS_CONFIG: JSON.stringify({
+        'standard-webhooks': {
+          secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:SecretStandardWebhooks-AbCdEfGhIjKl-AbCdEf',
+          queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/WebhookReceiver-dev-QueueStandardWebhooks-AbCdEfGhIjKlM',
+        },
+      }),
+    };
+    const realBytes = Buffer.byteLength('PROVIDERS_CONFIG') + Buffer.byteLength(real.PROVIDERS_CONFIG);
+    const measured = verifierEnvironmentBytes({ ...settings, stackName: 'WebhookReceiver-dev', providers: [{ id: 'standard-webhooks' }] }) -
+      verifierEnvironmentBytes({ ...settings, stackName: 'WebhookReceiver-dev', providers: [] });
+    expect(measured).toBeGreaterThanOrEqual(realBytes - Buffer.byteLength('{}'));
+  });
+
+  it('refuses a stack whose verifier environment could exceed 4 KB, and says what to change', () => {
+    const providers = Object.fromEntries(['sully', 'suki', 'soapnoteapi', 'solatis', 'standard-webhooks', 'github', 'stripe', 'generic'].map((id) => [id, {}]));
+    const longName = `W${'x'.repeat(127)}`;
+    expect(parseConfig({ providers, stackName: longName }).providers).toHaveLength(9); // and the canary's
+    const thirteen = Array.from({ length: 13 }, (_, i) => ({ id: `vendor-with-a-long-name-${i}` }));
+    expect(verifierEnvironmentBytes({ ...settings, stackName: longName, providers: thirteen })).toBeGreaterThan(4_096);
+    expect(verifierEnvironmentProblem({ ...settings, stackName: longName, providers: thirteen })).toMatch(
+      /^providers: the verifier's environment would take up to \d+ bytes with these 13 providers .*over Lambda's 4096-byte limit.*enable fewer providers, shorten stackName or the CIDR lists, or deploy a second stack$/,
+    );
+    expect(verifierEnvironmentBytes({ ...settings, stackName: 'WebhookReceiver-dev', providers: thirteen.slice(0, 8) })).toBeLessThanOrEqual(4_096);
   });
 });
 
@@ -234,7 +277,7 @@ describe('processor concurrency and alarms (issue 12)', () => {
       /^providers\.stripe\.reservedConcurrency: must be at least maxConcurrency \(10\) or unset \(got 9\)/,
     );
     expect(parseConfig({ providers: { sully: { reservedConcurrency: 5 }, stripe: { maxConcurrency: 2, reservedConcurrency: 2 } } }).providers
-      .map((p) => [p.id, p.maxConcurrency, p.reservedConcurrency])).toEqual([['sully', 5, 5], ['stripe', 2, 2]]);
+      .map((p) => [p.id, p.maxConcurrency, p.reservedConcurrency])).toEqual([['sully', 5, 5], ['stripe', 2, 2], ['canary', 5, undefined]]);
   });
 
   it('gives ProcessorErrors a minimum error count: one more than a single poison message causes in 5 minutes', () => {

@@ -29,7 +29,10 @@ function synthesizeIn(region: string, overrides: Record<string, unknown>): Webho
 let dev: Synthesized;
 let staging: Synthesized;
 let prod: Synthesized;
+let limited: Synthesized;
 beforeAll(() => {
+  // Two vendors only (the canary's own route is off here: test/infra/canary.test.ts has it).
+  limited = synthesize({ throttle: { rateLimit: 40, burstLimit: 80 }, providers: { sully: { throttle: { rateLimit: 5, burstLimit: 10 }, allowedSourceCidrs: ['192.0.2.0/24'] }, stripe: {} }, canary: { enabled: false } });
   dev = synthesize({ providers: PROVIDERS });
   staging = synthesize({ stage: 'staging', providers: PROVIDERS });
   prod = synthesize({ stage: 'prod', providers: PROVIDERS, customDomain: { domainName: 'hooks.example.com', certificateArn: CERTIFICATE_EU } });
@@ -167,5 +170,45 @@ describe('ProcessorErrors minimum volume (issue 12, item 16)', () => {
   it('takes the minimum from alarms.processorErrorMinCount', () => {
     const { template } = synthesize({ providers: PROVIDERS, alarms: { ...(CDK_JSON_CONTEXT.alarms as object), processorErrorMinCount: 7 } });
     expect(expressionOf(template, 'Stripe')).toBe('IF(FILL(errors, 0) >= 7, 100 * FILL(errors, 0) / FILL(invocations, 0), 0)');
+  });
+});
+
+describe('exposure: per-route throttles, a 429 alarm, sender allowlists (issue 12, item 8)', () => {
+  const stage = () => Object.values(resources(limited.template, 'AWS::ApiGatewayV2::Stage'))[0]!;
+
+  it('gives each provider route its own throttle; the stage default covers the rest', () => {
+    const { Properties: properties, DependsOn: dependsOn } = stage() as { Properties: Record<string, any>; DependsOn?: string[] };
+    expect(properties['DefaultRouteSettings']).toMatchObject({ ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 });
+    expect(properties['RouteSettings']).toEqual({
+      'POST /webhooks/sully': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /webhooks/stripe': { ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 },
+    });
+    // CloudFormation refuses RouteSettings for a route that does not exist yet.
+    const routes = Object.keys(resources(limited.template, 'AWS::ApiGatewayV2::Route'));
+    expect(routes).toHaveLength(2);
+    for (const route of routes) expect(dependsOn).toContain(route);
+  });
+
+  it('counts 429s from the access logs per route and alarms on any, per provider, with its runbook section', () => {
+    limited.template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.status = "429" }',
+      MetricTransformations: [{ MetricNamespace: 'WebhookReceiver', MetricName: 'ApiThrottled', MetricValue: '1', Dimensions: [{ Key: 'route', Value: '$.routeKey' }], Unit: 'Count' }],
+    });
+    for (const id of PROVIDERS) {
+      limited.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'WebhookReceiver', MetricName: 'ApiThrottled', Dimensions: [{ Name: 'route', Value: `POST /webhooks/${id}` }],
+        Statistic: 'Sum', Period: 300, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold',
+        AlarmDescription: Match.stringLikeRegexp('Runbook: docs/runbook.md#throttling$'),
+        AlarmActions: Match.anyValue(),
+      });
+    }
+  });
+
+  it("passes a provider's sender allowlist to the verifier, and only that provider's", () => {
+    const verifier = Object.values(resources(limited.template, 'AWS::Lambda::Function'))
+      .find((f) => f.Properties!['Environment']?.Variables?.PROVIDERS_CONFIG)!;
+    const text = JSON.stringify(verifier.Properties!['Environment'].Variables.PROVIDERS_CONFIG);
+    expect(text).toContain('\\"allowedSourceCidrs\\":[\\"192.0.2.0/24\\"]');
+    expect(text.match(/allowedSourceCidrs/g)).toHaveLength(1);
   });
 });

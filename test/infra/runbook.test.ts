@@ -9,6 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../ops/cli.ts';
 import { RUNBOOK_ANCHORS } from '../../lib/runbook.ts';
 import { resources, synthesize, type Synthesized } from './synth.ts';
+import { CANARY_PROVIDER_ID, providerDeclarations } from '../../providers/index.ts';
+
+const VENDORS = providerDeclarations.map((d) => d.id).filter((id) => id !== CANARY_PROVIDER_ID);
 
 const RUNBOOK = readFileSync(new URL('../../docs/runbook.md', import.meta.url), 'utf8');
 
@@ -45,7 +48,8 @@ describe('docs/runbook.md and the alarms', () => {
   const anchors = githubAnchors(RUNBOOK);
 
   beforeAll(() => {
-    synth = synthesize();
+    // Every alarm kind, vendor silence included (cdk.json sets no expectAtLeastEveryMinutes).
+    synth = synthesize({ providers: { ...Object.fromEntries(VENDORS.map((id) => [id, {}])), solatis: { expectAtLeastEveryMinutes: 60 } } });
     alarms = Object.entries(resources(synth.template, 'AWS::CloudWatch::Alarm')).map(([id, alarm]) => ({
       id,
       description: String(alarm.Properties?.AlarmDescription ?? ''),
@@ -80,6 +84,9 @@ describe('docs/runbook.md and the alarms', () => {
       expect(text, `#${anchor} lacks ${part}`).toContain(part);
     }
     expect(text).toMatch(/\n1\. [\s\S]*\n2\. [\s\S]*\n3\. /);
+    // Step 1 of every alarm: the one-screen overview, before the section's own checks.
+    expect(text.indexOf('**Step 1: `ops status`**'), `#${anchor} does not start with ops status`).toBeGreaterThan(-1);
+    expect(text.indexOf('**Step 1: `ops status`**')).toBeLessThan(text.indexOf('**First three checks.**'));
     expect(text).toMatch(/```sh\n[\s\S]*ops /);
   });
 

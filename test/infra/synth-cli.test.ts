@@ -60,7 +60,7 @@ describe('cdk synth', () => {
 
   it('bundles each handler as minified ESM with source maps: index.mjs plus lazily imported chunks', () => {
     const assets = handlerAssets();
-    expect(assets).toHaveLength(3); // the verifier, the processor shared by every provider, the spool sweeper
+    expect(assets).toHaveLength(4); // the verifier, the processor shared by every provider, the spool sweeper, the canary
     for (const asset of assets) {
       const files = readdirSync(join(outdir, asset), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mjs'));
       expect(files).toContain('index.mjs');
@@ -99,6 +99,7 @@ describe('cdk synth', () => {
       LEDGER_TABLE: 'ledger', CLAIM_CHECK_BUCKET: 'bucket', PROVIDER_ID: 'sully', AWS_REGION: 'us-east-1',
       QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q', DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/dlq',
       QUEUE_URLS: JSON.stringify(['https://sqs.us-east-1.amazonaws.com/123456789012/q']),
+      CANARY_URL: 'https://hooks.example.com/webhooks/canary', CANARY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:c',
       POWERTOOLS_SERVICE_NAME: 'smoke', POWERTOOLS_METRICS_NAMESPACE: 'WebhookReceiver',
     };
     for (const asset of assets) {

@@ -7,7 +7,8 @@
  */
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { createLedgerTable } from '../../tools/stand-ins/ledger-table.ts';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -15,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
+import { eventKey } from '../../lambdas/contract/ledger-keys.ts';
 import { generateSecret } from '../../ops/local-target.ts';
 import { startMoto, type MotoServer } from '../processor/support/moto.ts';
 import { HAS_MOTO, ops, Sensitive, type Run } from './support.ts';
@@ -62,11 +63,8 @@ describe.skipIf(!HAS_MOTO)('the deployed path (stack outputs from CloudFormation
       QueueName: 'webhooks-sully',
       Attributes: { VisibilityTimeout: '30', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }) },
     }))).QueueUrl!;
-    await dynamo.send(new CreateTableCommand({
-      TableName: 'ledger', BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-    }));
+    // As deployed: with the time index `ops events` queries (tools/stand-ins/ledger-table.ts).
+    await createLedgerTable(dynamo, 'ledger');
     await s3.send(new CreateBucketCommand({ Bucket: 'claim-checks' }));
     secretArn = (await sm.send(new CreateSecretCommand({ Name: 'webhooks/sully', SecretString: sensitive.add(generateSecret()) }))).ARN!;
     // What lib/webhook-receiver-stack.ts outputs, pointing at the resources above.
@@ -128,6 +126,22 @@ describe.skipIf(!HAS_MOTO)('the deployed path (stack outputs from CloudFormation
     const listed = await run(['events', '--provider', PROVIDER, '--stack', STACK, '--json']);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toMatchObject([{ dedupeKey: 'note_generation.succeeded:note_a', status: 'failed', attempts: 5 }]);
+    // The filters, on the index of the deployed table.
+    const failed = await run(['events', '--provider', PROVIDER, '--stack', STACK, '--status', 'failed', '--since', '1h', '--type', 'note_generation.succeeded', '--json']);
+    expect(JSON.parse(failed.stdout)).toHaveLength(1);
+    const none = await run(['events', '--provider', PROVIDER, '--stack', STACK, '--status', 'processed', '--json']);
+    expect(JSON.parse(none.stdout)).toEqual([]);
+  });
+
+  it('ops status reads the deployed stack: DLQ depth, secret versions, alarms; no body, no secret', async () => {
+    const result = await run(['status', '--stack', STACK, '--json']);
+    expect(result.code).toBe(0);
+    const status = JSON.parse(result.stdout) as { where: string; stackAlarms: string[] | null; providers: Record<string, any>[] };
+    expect(status.where).toBe(`stack ${STACK}`);
+    // Only sully is enabled by the stack's outputs.
+    expect(status.providers.map((p) => p.provider)).toEqual([PROVIDER]);
+    expect(status.providers[0]).toMatchObject({ provider: PROVIDER, dlq: { depth: 2 }, secret: { versions: 1 } });
+    expect(status.stackAlarms).toEqual([]);
   });
 
   it('dlq list reads the DLQ of the deployed stack without consuming it, with the ledger entries', async () => {
@@ -149,11 +163,12 @@ describe.skipIf(!HAS_MOTO)('the deployed path (stack outputs from CloudFormation
   });
 
   it('dlq redrive falls back to receive-send-delete where SQS has no move task, and loses nothing', async () => {
-    const redriven = await run(['dlq', 'redrive', '--provider', PROVIDER, '--stack', STACK, '--json']);
+    // No processor here: a short watch, which sees neither event processed nor back in the DLQ.
+    const redriven = await run(['dlq', 'redrive', '--provider', PROVIDER, '--stack', STACK, '--json', '--wait', '1']);
 
     expect(redriven.code).toBe(0);
     const result = JSON.parse(redriven.stdout) as Record<string, unknown>;
-    expect(result).toMatchObject({ method: 'receive-send-delete', moved: 2, failed: 0, remaining: 0 });
+    expect(result).toMatchObject({ method: 'receive-send-delete', moved: 2, failed: 0, remaining: 0, watch: { tracked: 2, back: [], processed: 0, pending: 2 } });
     expect(result['fallbackReason']).toMatch(/^StartMessageMoveTask is not available here/);
     expect(redriven.stderr).toContain('moving the messages one by one');
     const moved = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }))).Messages ?? [];
@@ -173,21 +188,24 @@ describe.skipIf(!HAS_MOTO)('the deployed path (stack outputs from CloudFormation
     expect(data.recent).toMatchObject({ hours: 24, current: 0, previous: 0, source: 'CloudWatch metrics' });
   });
 
-  it('secret rotate (--value-file), then retire: refused while CloudWatch counts previous-secret matches, done with --force', async () => {
+  it('secret rotate (--value-file), then retire: refused inside the rotation\'s first 5 minutes, counting previous-version matches from CloudWatch; done with --force', async () => {
     const rotated = await run(['secret', 'rotate', '--provider', PROVIDER, '--stack', STACK, '--value-file', valueFile(sensitive.add(generateSecret()))]);
     expect(rotated.code).toBe(0);
     expect(rotated.stdout).toMatch(new RegExp(`^rotated the signing secret of sully \\(stack ${STACK}\\): new AWSCURRENT version \\S+; the old secret \\(version \\S+\\) is AWSPREVIOUS and accepted until `));
     expect(rotated.stderr).not.toContain('updated'); // no local secrets file for a deployed stack
+    const oldVersion = /the old secret \(version (\S+)\)/.exec(rotated.stdout)![1]!;
 
     const cloudwatch = new CloudWatchClient({ endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     await cloudwatch.send(new PutMetricDataCommand({
       Namespace: 'WebhookReceiver',
-      MetricData: [{ MetricName: 'SecretPreviousMatched', Dimensions: [{ Name: 'provider', Value: PROVIDER }], Value: 2, Unit: 'Count', Timestamp: new Date(Date.now() - 10_000) }], // moto truncates EndTime to the second
+      // What the verifier publishes per passing signature (lambdas/shared/observability.ts countSecretVersionMatch).
+      MetricData: [{ MetricName: 'SecretVersionMatched', Dimensions: [{ Name: 'provider', Value: PROVIDER }, { Name: 'secretVersionId', Value: oldVersion }], Value: 2, Unit: 'Count', Timestamp: new Date() }],
     }));
     cloudwatch.destroy();
     const refused = await run(['secret', 'retire', '--provider', PROVIDER, '--stack', STACK]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^ops secret retire: refused: 2 request\(s\) in the last hour were signed with the previous secret of sully \(CloudWatch metrics\)/);
+    expect(refused.stderr).toMatch(/^ops secret retire: refused: the rotation \(\S+ \S+\) is less than 5 minutes old: /);
+    expect(refused.stderr).toContain(`; 2 request(s) since the rotation matched the previous version ${oldVersion} (CloudWatch metrics). It is safe to retire from `);
 
     const retired = await run(['secret', 'retire', '--provider', PROVIDER, '--stack', STACK, '--force']);
     expect(retired.code).toBe(0);

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
+import { eventKey } from '../../lambdas/contract/ledger-keys.ts';
 import { envelopeFor, lambdaContext, recordFor, sqsEvent } from './support/lambda.ts';
 import { loadProcessorHandler, processorEnv, type ProcessorHandler } from './support/load-handler.ts';
 import { captureOutput, type CapturedOutput } from './support/output.ts';

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Envelope } from '../../lambdas/shared/envelope.ts';
+import type { Envelope } from '../../lambdas/contract/envelope.ts';
 import { startSqsHonouringVisibility } from '../support/stand-ins.ts';
 import { createLedgerTable, startDynalite, type LocalDynamo } from './support/dynalite.ts';
 import { envelopeFor, lambdaContext, sqsEvent } from './support/lambda.ts';

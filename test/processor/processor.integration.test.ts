@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Envelope } from '../../lambdas/shared/envelope.ts';
+import type { Envelope } from '../../lambdas/contract/envelope.ts';
 import { envelopeFor, lambdaContext, recordFor, sqsEvent, sqsRecord } from './support/lambda.ts';
 import { createLedgerTable, startDynalite, type LocalDynamo } from './support/dynalite.ts';
 import { attemptsAfter, ledgerEntry, seedEnqueuedEntry, stateRecord, stateRecords } from './support/ledger.ts';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MissingFieldError } from '../../lambdas/processor/errors.ts';
-import { findHandler } from '../../lambdas/processor/routing.ts';
+import { findHandler, type ResourceStateProcessor } from '../../lambdas/example-state/resource-state.ts';
 import { processor as generic } from '../../providers/generic/processor.ts';
 import { githubJsonText, processor as github } from '../../providers/github/processor.ts';
 import { providerDeclarations } from '../../providers/index.ts';
@@ -37,7 +37,8 @@ describe('processor registry', () => {
     ['solatis', ['document.analyzed', 'document.deleted', 'document.shared', 'transcription.started', 'transcription.completed', 'meeting.analyzed', 'action_items.extracted', 'task.created', 'task.updated', 'task.completed', 'task.deleted', 'content.generated', 'brainstorm.completed']],
     ['generic', ['recording.created', 'recording.processing.started', 'recording.processing.completed', 'recording.processing.failed', 'recording.transcript.ready', 'recording.deleted', 'meeting.created', 'meeting.updated', 'meeting.deleted', 'meeting.started', 'meeting.ended', 'transcript.generated', 'transcript.updated', 'signal.detected', 'signal.confirmed', 'user.invited', 'user.joined']],
   ])('routes every seed event type of %s to a handler', (provider, eventTypes) => {
-    const handlers = processors.get(provider)!.handlers;
+    // The shipped processors are the example's (lambdas/example-state/): a handler map each.
+    const handlers = (processors.get(provider) as ResourceStateProcessor).handlers;
     expect(eventTypes.filter((type) => findHandler(handlers, type) === undefined)).toEqual([]);
   });
 });
@@ -140,7 +141,7 @@ describe('solatis', () => {
   });
 });
 
-describe('generic (seed 004)', () => {
+describe('generic (the meeting-recording platform)', () => {
   it('keys recordings by data.recording.id (a number) and uses their status (seed payload)', async () => {
     const run = await runHandler(generic, 'recording.processing.completed', {
       event: 'recording.processing.completed', timestamp: '2024-01-15T10:30:00Z',
@@ -162,8 +163,11 @@ describe('generic (seed 004)', () => {
 });
 
 describe('standard-webhooks', () => {
-  it('has no built-in event types: the sender defines them', async () => {
-    expect((await runHandler(standardWebhooks, 'invoice.paid', { type: 'invoice.paid', timestamp: '2022-11-03T20:26:10.344522Z', data: { id: 'x' } })).routed).toBe(false);
+  it('has only the example types note.* and invoice.*, by data.id: the sender defines the rest', async () => {
+    expect((await runHandler(standardWebhooks, 'invoice.paid', { type: 'invoice.paid', timestamp: '2022-11-03T20:26:10.344522Z', data: { id: 'inv_1' } })).changes)
+      .toEqual([{ resourceType: 'invoice', resourceId: 'inv_1', status: 'paid' }]);
+    expect((await runHandler(standardWebhooks, 'note.signed', { type: 'note.signed', data: { id: 'note_1' } })).changes[0]).toMatchObject({ resourceType: 'note', resourceId: 'note_1' });
+    expect((await runHandler(standardWebhooks, 'contact.created', { type: 'contact.created', data: { id: 'x' } })).routed).toBe(false);
   });
 
   it('reads the event time from the body timestamp', () => {

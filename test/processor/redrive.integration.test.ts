@@ -19,7 +19,7 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Envelope } from '../../lambdas/shared/envelope.ts';
+import type { Envelope } from '../../lambdas/contract/envelope.ts';
 import { createLedgerTable, startDynalite, type LocalDynamo } from './support/dynalite.ts';
 import { envelopeFor, lambdaContext, sqsEvent, sqsRecord } from './support/lambda.ts';
 import { attemptsAfter, ledgerEntry, seedEnqueuedEntry } from './support/ledger.ts';

@@ -82,7 +82,8 @@ describe.skipIf(!HAS_MOTO)('the esbuild bundle of lambdas/verifier/handler.ts', 
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: received.Messages![0]!.ReceiptHandle! }));
     const metrics = emfMetrics(output.lines);
     expect(metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['Accepted', 'Duplicate', 'SignatureFailure']));
-    expect(new Set(metrics.map((m) => JSON.stringify(m.dimensionNames)))).toEqual(new Set(['[["provider"]]']));
+    // {provider}, and {provider, secretVersionId} for the one metric that names the matching secret version.
+    expect(new Set(metrics.map((m) => JSON.stringify(m.dimensionNames)))).toEqual(new Set(['[["provider"]]', '[["provider","secretVersionId"]]']));
   });
 
   it('takes only the declarations from providers/: no processor handlers, samples or notes', () => {

@@ -11,7 +11,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../lambdas/shared/runtime-config.ts';
+import { EnvironmentError } from '../../lambdas/shared/runtime-config.ts';
 import { setVerifierEnvironment } from './support/environment.ts';
 import { apiEvent, lambdaContext } from './support/requests.ts';
 import { SECRETS, signPairs } from './support/signers.ts';
@@ -78,7 +78,7 @@ describe('the claim lease', () => {
   ])('refuses %j when the handler loads', async (value, message) => {
     const error = await loadHandler(value).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).name).toBe(ConfigError.name);
+    expect((error as Error).name).toBe(EnvironmentError.name);
     expect((error as Error).message).toBe(message);
   });
 });

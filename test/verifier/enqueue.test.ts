@@ -1,7 +1,7 @@
 /** The queue message (docs/architecture.md, "Queue message"): envelope, attributes, size, claim-check key. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseEnvelope } from '../../lambdas/shared/envelope.ts';
+import { parseEnvelope } from '../../lambdas/contract/envelope.ts';
 import { claimCheckKey, claimCheckMessage, inlineMessage, messageBytes, type EventToEnqueue } from '../../lambdas/verifier/enqueue.ts';
 
 const AT = Date.parse('2026-03-19T23:59:59.999Z');

@@ -21,11 +21,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { captureOutput, metricTotals, type Captured } from './support/output.ts';
 import { apiEvent, lambdaContext } from './support/requests.ts';
-import { SECRETS, signPairs } from './support/signers.ts';
+import { SECRETS, signGithub, signPairs } from './support/signers.ts';
 import { setVerifierEnvironment } from './support/environment.ts';
 
 const SULLY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sully-AbCdEf';
 const STRIPE_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-AbCdEf';
+const GITHUB_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:github-AbCdEf';
 /** Put into every mocked error message: AWS messages may echo request values, so none may be logged. */
 const ECHOED = 'ECHOED-REQUEST-VALUE';
 
@@ -64,6 +65,7 @@ beforeAll(async () => {
     providers: {
       sully: { secretArn: SULLY_ARN, queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/sully' },
       stripe: { secretArn: STRIPE_ARN, queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/stripe' },
+      github: { secretArn: GITHUB_ARN, queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/github', allowedSourceCidrs: ['198.51.100.0/24', '2001:db8::/32'] },
     },
   });
   output = captureOutput();
@@ -85,6 +87,33 @@ beforeEach(() => {
   ddb.on(PutItemCommand).resolves({}).on(UpdateItemCommand).resolves({}).on(DeleteItemCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
   s3.on(PutObjectCommand).resolves({});
+});
+
+describe("a provider's sender allowlist (allowedSourceCidrs, issue 12 item 8)", () => {
+  const from = (sourceIp: string) => {
+    const body = JSON.stringify({ action: 'opened', issue: { id: 1 } });
+    const event = apiEvent({ provider: 'github', headers: signGithub(SECRETS.github.current, body, 'issues', randomUUID()), body });
+    return { ...event, requestContext: { ...event.requestContext, http: { ...event.requestContext.http, sourceIp } } };
+  };
+
+  it('refuses any other address 403 before fetching a secret or touching the ledger, and counts it', async () => {
+    for (const address of ['192.0.2.1', '2001:db9::1', 'not-an-address', '']) {
+      const answer = await invoke(from(address));
+      expect(answer, address).toMatchObject({ status: 403, body: { error: 'source address not allowed' } });
+      expect(metricTotals(answer.lines, 'github')).toMatchObject({ SourceNotAllowed: 1 });
+    }
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('lets listed IPv4 and IPv6 addresses through to the signature check; other providers are not limited', async () => {
+    secretsManager.on(GetSecretValueCommand).rejects(awsError(InternalServiceError));
+    for (const address of ['198.51.100.7', '2001:db8::42']) {
+      expect((await invoke(from(address))).status, address).toBe(503);
+    }
+    expect(secretsManager.commandCalls(GetSecretValueCommand).length).toBeGreaterThan(0);
+    expect((await invoke(stripe())).status).toBe(503);
+  });
 });
 
 describe('enqueue failures', () => {

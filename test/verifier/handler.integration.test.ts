@@ -10,7 +10,7 @@ import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSCli
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
+import { eventKey } from '../../lambdas/contract/ledger-keys.ts';
 import { countCalls, type CallLog } from './support/calls.ts';
 import { captureOutput, emfMetrics, logRecords, metricTotals, type Captured } from './support/output.ts';
 import { apiEvent, lambdaContext } from './support/requests.ts';
@@ -211,8 +211,12 @@ describe('a valid new event', () => {
 
     const metrics = emfMetrics(answer.lines);
     expect(metrics.every((m) => m.namespace === 'WebhookReceiver')).toBe(true);
-    expect(metrics.every((m) => JSON.stringify(m.dimensionNames) === '[["provider"]]')).toBe(true);
-    expect(metricTotals(answer.lines, 'sully')).toEqual({ Accepted: 1, SecretCurrentMatched: 1, BodyBytes: Buffer.byteLength(request.body) });
+    // {provider} only, except the one metric that names the secret version that matched (ops secret retire reads it).
+    expect(metrics.filter((m) => m.name !== 'SecretVersionMatched').every((m) => JSON.stringify(m.dimensionNames) === '[["provider"]]')).toBe(true);
+    expect(metrics.filter((m) => m.name === 'SecretVersionMatched')).toEqual([
+      expect.objectContaining({ value: 1, dimensionNames: [['provider', 'secretVersionId']], dimensions: { provider: 'sully', secretVersionId: expect.stringMatching(/\S/) } }),
+    ]);
+    expect(metricTotals(answer.lines, 'sully')).toEqual({ Accepted: 1, SecretCurrentMatched: 1, SecretVersionMatched: 1, BodyBytes: Buffer.byteLength(request.body) });
   });
 
   it('uses 3 AWS calls once the secret is cached: claim, send, mark; no Secrets Manager call', async () => {

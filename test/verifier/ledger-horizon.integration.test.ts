@@ -14,10 +14,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProvider } from '../../providers/index.ts';
 import { clientConfig } from '../../lambdas/shared/client-config.ts';
-import { parseEnvelope } from '../../lambdas/shared/envelope.ts';
-import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
+import { parseEnvelope } from '../../lambdas/contract/envelope.ts';
+import { eventKey } from '../../lambdas/contract/ledger-keys.ts';
 import { Enqueuer } from '../../lambdas/verifier/enqueue.ts';
-import { Ledger } from '../../lambdas/verifier/ledger.ts';
+import { ClaimLedger } from '../../lambdas/verifier/claim-ledger.ts';
 import { putSpooled } from '../../lambdas/verifier/claim-check-store.ts';
 import { createReceiver } from '../../lambdas/verifier/receive.ts';
 import { SecretCache } from '../../lambdas/verifier/secret-cache.ts';
@@ -67,7 +67,7 @@ function receiver(endpoints: { dynamodb: string; sqs: string; s3?: string }, clo
       rotationGraceMs: 0,
       now: () => clock.now,
     }),
-    ledger: new Ledger(new DynamoDBClient({ ...client, endpoint: endpoints.dynamodb }), TABLE, 30, 30_000),
+    ledger: new ClaimLedger(new DynamoDBClient({ ...client, endpoint: endpoints.dynamodb }), TABLE, 30, 30_000),
     enqueuer: new Enqueuer(new SQSClient({ ...client, endpoint: endpoints.sqs }), async () => {}, 'bucket', 245_760),
     // The spool (S3) is unreachable unless a test says otherwise: test/verifier/spool.integration.test.ts covers it.
     spool: (key, spooled) => putSpooled(new S3Client({ ...client, endpoint: endpoints.s3 ?? NOWHERE, forcePathStyle: true }), 'bucket', key, spooled),

@@ -1,11 +1,11 @@
 /**
- * Ledger against dynalite: the exact item written by a claim, and the conditions that keep a slow verifier
+ * ClaimLedger against dynalite: the exact item written by a claim, and the conditions that keep a slow verifier
  * from undoing others' work (release and mark are tied to the claim token and to the `received` status).
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
-import { Ledger, type Claimed, type ClaimRequest } from '../../lambdas/verifier/ledger.ts';
+import { eventKey } from '../../lambdas/contract/ledger-keys.ts';
+import { ClaimLedger, type Claimed, type ClaimRequest } from '../../lambdas/verifier/claim-ledger.ts';
 import { adminClientConfig, createLedgerTable, startDynalite, type StandIn } from '../support/stand-ins.ts';
 
 const TABLE = 'ledger';
@@ -14,7 +14,7 @@ const NOW = Date.parse('2026-01-01T00:00:00Z');
 const LEASE_MS = 30_000;
 let dynaliteServer: StandIn;
 let client: DynamoDBClient;
-let ledger: Ledger;
+let ledger: ClaimLedger;
 let n = 0;
 
 const request = (overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
@@ -55,7 +55,7 @@ beforeAll(async () => {
   dynaliteServer = await startDynalite();
   client = new DynamoDBClient(adminClientConfig(dynaliteServer.endpoint));
   await createLedgerTable(client, TABLE);
-  ledger = new Ledger(client, TABLE, 30, LEASE_MS);
+  ledger = new ClaimLedger(client, TABLE, 30, LEASE_MS);
 });
 
 afterAll(async () => {
@@ -110,7 +110,7 @@ describe('claim', () => {
 
   it('holds the lease it was built with (CLAIM_LEASE_SECONDS)', async () => {
     // Prepare: a ledger with a 45 s lease
-    const longer = new Ledger(client, TABLE, 30, 45_000);
+    const longer = new ClaimLedger(client, TABLE, 30, 45_000);
     const req = request();
 
     // Act

@@ -1,6 +1,6 @@
 /** The verifier's environment: defaults, validation, and errors that name the exact problem. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readProcessorConfig, readVerifierConfig, type Env } from '../../lambdas/shared/runtime-config.ts';
+import { EnvironmentError, readProcessorConfig, readVerifierConfig, type Env } from '../../lambdas/shared/runtime-config.ts';
 
 const providers = { sully: { secretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:s', queueUrl: 'https://sqs.us-east-1.amazonaws.com/1/q' } };
 const base: Env = { PROVIDERS_CONFIG: JSON.stringify(providers), LEDGER_TABLE: 'ledger', CLAIM_CHECK_BUCKET: 'bucket' };
@@ -45,7 +45,7 @@ describe('readVerifierConfig', () => {
     [{ CLAIM_LEASE_SECONDS: '30s' }, /CLAIM_LEASE_SECONDS must be a whole number, got '30s'/],
     [{ CLAIM_LEASE_SECONDS: '1.5' }, /CLAIM_LEASE_SECONDS must be a whole number, got '1.5'/],
   ])('refuses %j', (overrides, message) => {
-    expect(() => readVerifierConfig({ ...base, ...overrides })).toThrow(ConfigError);
+    expect(() => readVerifierConfig({ ...base, ...overrides })).toThrow(EnvironmentError);
     expect(() => readVerifierConfig({ ...base, ...overrides })).toThrow(message);
   });
 

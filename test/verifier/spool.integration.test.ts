@@ -15,11 +15,11 @@ import { findProvider } from '../../providers/index.ts';
 import { s3SpoolStore, sqsSpoolSender } from '../../lambdas/spool/aws.ts';
 import { sweep } from '../../lambdas/spool/sweep.ts';
 import { clientConfig } from '../../lambdas/shared/client-config.ts';
-import { parseEnvelope } from '../../lambdas/shared/envelope.ts';
-import { eventKey } from '../../lambdas/shared/ledger-keys.ts';
+import { parseEnvelope } from '../../lambdas/contract/envelope.ts';
+import { eventKey } from '../../lambdas/contract/ledger-keys.ts';
 import { parseSpooled } from '../../lambdas/shared/spool.ts';
 import { Enqueuer } from '../../lambdas/verifier/enqueue.ts';
-import { Ledger } from '../../lambdas/verifier/ledger.ts';
+import { ClaimLedger } from '../../lambdas/verifier/claim-ledger.ts';
 import { createReceiver } from '../../lambdas/verifier/receive.ts';
 import { SecretCache } from '../../lambdas/verifier/secret-cache.ts';
 import { putSpooled } from '../../lambdas/verifier/claim-check-store.ts';
@@ -72,7 +72,7 @@ function receiver(endpoints: { dynamodb: string; sqs: string; s3: string }) {
   const receive = createReceiver({
     config: { providers: new Map([['sully', { provider: findProvider('sully')!, secretArn: 'arn:sully', queueUrl }]]), maxBodyBytes: 1_000_000, replayProtectionDays: 400 },
     secrets: new SecretCache({ fetchVersion: async (_id, stage) => (stage === 'AWSCURRENT' ? { value: SECRETS.sully.current } : undefined), rotationGraceMs: 0 }),
-    ledger: new Ledger(new DynamoDBClient({ ...client, endpoint: endpoints.dynamodb }), TABLE, 30, 30_000),
+    ledger: new ClaimLedger(new DynamoDBClient({ ...client, endpoint: endpoints.dynamodb }), TABLE, 30, 30_000),
     enqueuer: new Enqueuer(new SQSClient({ ...client, endpoint: endpoints.sqs }), async () => {}, BUCKET, 245_760),
     spool: (key, spooled) => putSpooled(s3, BUCKET, key, spooled),
     metrics: { addMetric: (name: string, _unit: unknown, value: number) => void (metrics[name] = (metrics[name] ?? 0) + value), addDimension: () => {} } as never,

@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { createRequestHandler } from 'local-aws-sqs';
 import { closeServer, listenOnLoopback } from './loopback.ts';
 import { honourVisibilityChangesOnNewQueues } from './sqs-visibility.ts';
+import { QueueInventory } from './sqs-inventory.ts';
 
 export interface Service {
   readonly endpoint: string;
@@ -43,12 +44,14 @@ export interface QueueActivity {
  * local-aws-sqs, in memory, on a free loopback port: its own server (createSqsServer) without the
  * wrapper, so that the runner sees each queue's new messages (QueueActivity).
  */
-export async function startSqs(options: { region: string; accountId: string }): Promise<Service & { activity: QueueActivity }> {
+export async function startSqs(options: { region: string; accountId: string }): Promise<Service & { activity: QueueActivity; inventory: QueueInventory }> {
   const { service, requestHandler } = createRequestHandler({
     port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false, region: options.region, accountId: options.accountId,
   });
   // The processor's backoff (ChangeMessageVisibility) must not count as receives (sqs-visibility.ts).
   honourVisibilityChangesOnNewQueues(service);
+  // What each queue holds, in flight included (queue age, and the runner's snapshot at stop).
+  const inventory = QueueInventory.follow(service);
   const server = createHttpServer((req, res) => void requestHandler(req, res));
   const endpoint = await listenOnLoopback(server);
   // Queue URLs carry the port (createSqsServer does the same once listening).
@@ -67,7 +70,7 @@ export async function startSqs(options: { region: string; accountId: string }): 
       return () => void (queue.setRecord = setRecord);
     },
   };
-  return { endpoint, activity, stop: () => closeServer(server) };
+  return { endpoint, activity, inventory, stop: () => closeServer(server) };
 }
 
 export async function freePort(): Promise<number> {

@@ -433,7 +433,7 @@ async function awsCalls(): Promise<Record<string, unknown>> {
       },
       notes: [
         '"processor sqs DeleteMessageBatch" is the event source mapping deleting processed messages (one call per batch of up to 10).',
-        `ReceiveMessage is left out: the local event source polls a queue on a new message, after a full batch, when a message becomes visible again and every 1 s (${Object.entries(idlePolling).filter(([k]) => k.endsWith('ReceiveMessage')).reduce((a, [, v]) => a + v, 0)} calls in this run), where Lambda long-polls; see scripts/cost for the deployed cost.`,
+        `ReceiveMessage is left out: the local event source polls a queue on a new message, after a full batch, when a message becomes visible again and every 1 s (${Object.entries(idlePolling).filter(([k]) => k.endsWith('ReceiveMessage')).reduce((a, [, v]) => a + v, 0)} calls in this run), where Lambda long-polls; see tools/cost for the deployed cost.`,
         'Secrets Manager calls are 0 per event once an environment has cached the secret (5 min): 2 per provider per cold environment (AWSCURRENT, AWSPREVIOUS).',
       ],
     };

@@ -2,9 +2,10 @@
  * End to end over HTTP: `local/main.ts` (what `npm start` runs) is started as a child process on a
  * free port with a temporary state directory and secrets file, and driven like a sender would, for every
  * provider enabled in cdk.json. Then the same state directory is started again without moto_server
- * (LOCAL_USE_MOTO=0: the runner's own Secrets Manager and S3 stand-ins), which also proves persistence.
+ * (LOCAL_USE_MOTO=0: the runner's own Secrets Manager and S3 stand-ins), which also proves persistence:
+ * the ledger, and the dead-lettered messages kept in queues.json at the stop.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
@@ -26,6 +27,8 @@ if (!HAS_MOTO) console.warn('[test/local/e2e] moto_server is not on PATH: both s
 
 const stateDir = mkdtempSync(join(tmpdir(), 'local-stack-e2e-'));
 const secretsFile = join(stateDir, 'provider-secrets.json');
+/** Dead-lettered messages per provider when the first stack stopped: the restarted one must have them back. */
+const deadAtStop: Record<string, number> = {};
 const secrets: Record<string, { current: string; previous?: string }> = Object.fromEntries(PROVIDERS.map((id) => [id, { current: generateSecret() }]));
 secrets['sully'] = { current: generateSecret(), previous: generateSecret() };
 writeFileSync(secretsFile, JSON.stringify(secrets satisfies SecretsFile));
@@ -299,10 +302,16 @@ describe(`local stack (${HAS_MOTO ? 'moto_server for Secrets Manager and S3' : '
     expect(leaked).toEqual([]);
   });
 
-  it('SIGINT stops it cleanly: exit 0, runtime.json removed', async () => {
+  it('SIGINT stops it cleanly: exit 0, runtime.json removed, the queues kept in queues.json (owner-only)', async () => {
+    for (const id of PROVIDERS) deadAtStop[id] = await aws.depth(stack.runtime.providers[id]!.deadLetterQueueUrl);
+    const total = Object.values(deadAtStop).reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThanOrEqual(PROVIDERS.length);
     expect(await stack.stop('SIGINT')).toBe(0);
     expect(stack.stderr()).toMatch(/stopped\n/);
     expect(existsSync(join(stateDir, 'runtime.json'))).toBe(false);
+    expect(stack.stderr()).toContain(`kept ${total} messages (`);
+    expect(stack.stderr()).toMatch(/in \S*queues\.json: the next npm start restores them \(--fresh drops them\)/);
+    expect(statSync(join(stateDir, 'queues.json')).mode & 0o777).toBe(0o600);
   });
 });
 
@@ -325,6 +334,13 @@ describe('local stack without moto_server (LOCAL_USE_MOTO=0), restarted on the s
     expect(stack.runtime.secretsAndS3).toBe('stand-ins');
     expect(stack.runtime.endpoints.secretsManager).not.toBe(stack.runtime.endpoints.s3);
     expect(stack.stderr()).toMatch(/runner stand-ins: GetSecretValue/);
+  });
+
+  it('restored the queues of the previous run: every dead-lettered message back in its DLQ, queues.json gone', async () => {
+    const total = Object.values(deadAtStop).reduce((a, b) => a + b, 0);
+    expect(stack.stderr()).toContain(`restored ${total} messages kept at the last stop`);
+    expect(existsSync(join(stateDir, 'queues.json'))).toBe(false);
+    for (const id of PROVIDERS) expect(await aws.depth(stack.runtime.providers[id]!.deadLetterQueueUrl), id).toBe(deadAtStop[id]);
   });
 
   it('kept the ledger of the previous run (no --fresh)', async () => {

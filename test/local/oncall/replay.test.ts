@@ -1,10 +1,13 @@
 /**
- * `ops replay` against the local stack: a processed claim-checked event re-enqueued from the claim-check
- * store is not processed twice (the processor's conditional ledger update refuses it: DuplicateDelivery);
- * a claim-checked event that failed is processed by its replay, once, and its copy redriven from the DLQ
- * afterwards is not processed again; an inline event and an unknown key are refused with a clear message.
+ * `ops replay --key` against the local stack: a processed claim-checked event is re-processed from the
+ * archive (its line references the claim-check body), once per replay run (ledger `replays`); a claim-checked
+ * event that failed is processed by its replay, once, and its copy redriven from the DLQ afterwards is not
+ * processed again; an entry from before the archive whose body travelled inline, and an unknown key, are
+ * refused with a clear message. Replay by time range: archive-replay.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { eventKey } from '../../../lambdas/contract/ledger-keys.ts';
 import { eventually, LocalAws, MAX_RECEIVE_COUNT, ops, outcomeLines, send, Sensitive, setDrill, signedRequest, startOncallStack, type OncallStack, type Run } from './support.ts';
 
 const PROVIDER = 'stripe';
@@ -44,7 +47,7 @@ describe('ops replay (local stack)', () => {
     await oncall?.stack.stop();
   });
 
-  it('replaying a processed claim-checked event does not process it twice', async () => {
+  it('replaying a processed claim-checked event processes it again, once per replay run', async () => {
     const request = await accepted(TYPE, LARGE);
     const processed = await eventually('processed', () => aws.entryWithStatus(PROVIDER, request.dedupeKey, 'processed'));
     expect(processed.claimCheckKey?.S).toMatch(/^stripe\//);
@@ -54,22 +57,22 @@ describe('ops replay (local stack)', () => {
 
     expect(replayed.code).toBe(0);
     const [first, second] = replayed.stdout.trim().split('\n');
-    expect(first).toMatch(new RegExp(`^re-enqueued stripe invoice\\.paid '${request.dedupeKey}' from the claim-check store as message \\S+ \\(the local stack\\)$`));
-    expect(second).toMatch(/^it was processed already \(.+\): the processor's conditional ledger update lets an event turn processed only once, so this delivery counts as DuplicateDelivery and the event is NOT processed twice/);
-    await eventually('the replay delivered', async () => (outcomeLines(oncall.stack, 'processor', PROVIDER, TYPE, 'duplicate delivery').length === 1 ? true : undefined));
+    expect(first).toMatch(new RegExp(`^re-enqueued stripe invoice\\.paid '${request.dedupeKey}' from the archive as message \\S+ \\(the local stack\\), replay run r\\S+$`));
+    expect(second).toMatch(/^it was processed already \(.+\): the replay marker makes the processor process it again, once for this run/);
+    await eventually('the replay processed', async () => (outcomeLines(oncall.stack, 'processor', PROVIDER, TYPE, 'processed').length === 2 ? true : undefined));
     await drained();
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // longer than the visibility timeout
     const after = await aws.ledgerEntry(PROVIDER, request.dedupeKey);
     expect(after?.status?.S).toBe('processed');
     expect(after?.processedAt?.S).toBe(processed.processedAt?.S);
-    expect(after?.attempts?.N).toBe(processed.attempts?.N);
-    expect(outcomeLines(oncall.stack, 'processor', PROVIDER, TYPE, 'processed')).toHaveLength(1);
+    expect(after?.replays?.N).toBe('1');
+    expect(outcomeLines(oncall.stack, 'processor', PROVIDER, TYPE, 'processed')).toHaveLength(2);
 
-    // Again, as data: still idempotent.
+    // Again, as data: a new run, processed once more.
     const json = await run(['replay', '--provider', PROVIDER, '--key', request.dedupeKey, '--local', '--json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ provider: PROVIDER, dedupeKey: request.dedupeKey, eventType: TYPE, ledgerStatus: 'processed', alreadyProcessed: true, claimCheck: { key: processed.claimCheckKey?.S } });
-    await eventually('the second replay delivered', async () => (outcomeLines(oncall.stack, 'processor', PROVIDER, TYPE, 'duplicate delivery').length === 2 ? true : undefined));
+    expect(JSON.parse(json.stdout)).toMatchObject({ provider: PROVIDER, dedupeKey: request.dedupeKey, eventType: TYPE, ledgerStatus: 'processed', alreadyProcessed: true, source: 'archive', archive: { key: processed.archiveKey?.S } });
+    await eventually('the second replay processed', async () => ((await aws.ledgerEntry(PROVIDER, request.dedupeKey))?.replays?.N === '2' ? true : undefined));
     expect((await aws.ledgerEntry(PROVIDER, request.dedupeKey))?.processedAt?.S).toBe(processed.processedAt?.S);
   });
 
@@ -100,9 +103,12 @@ describe('ops replay (local stack)', () => {
     expect(outcomeLines(oncall.stack, 'processor', PROVIDER, DRILL, 'processed')).toHaveLength(1);
   });
 
-  it('an event whose body travelled inline cannot be replayed, and says why and what to do instead', async () => {
+  it('an entry from before the archive whose body travelled inline cannot be replayed, and says why and what to do instead', async () => {
     const request = await accepted(TYPE);
     await eventually('processed', () => aws.entryWithStatus(PROVIDER, request.dedupeKey, 'processed'));
+    // As an entry processed before the archive existed: no archive key.
+    const { pk, sk } = eventKey(PROVIDER, request.dedupeKey);
+    await aws.dynamodb.send(new UpdateItemCommand({ TableName: oncall.stack.runtime.table, Key: { pk: { S: pk }, sk: { S: sk } }, UpdateExpression: 'REMOVE archiveKey, archiveLine' }));
 
     const refused = await run(['replay', '--provider', PROVIDER, '--key', request.dedupeKey, '--local']);
 

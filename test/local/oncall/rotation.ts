@@ -1,9 +1,14 @@
 /**
  * The rotation scenario shared by secret.moto.test.ts and secret.stand-in.test.ts (the local stack's Secrets
  * Manager is moto_server or the runner's own stand-in): `ops secret rotate` keeps both secrets working
- * inside the grace window, `ops secret status` says so, `ops secret retire` refuses while the old secret is
- * still in use and, forced, leaves only the current one: a signature with the old secret is then refused.
+ * inside the grace window, `ops secret status` says so, counting matches by Secrets Manager version id (a
+ * request signed with the old secret right after the rotation matches the verifier's cached "current" key,
+ * and is still counted under the old version), `ops secret retire` refuses until every verifier could have
+ * fetched the new secret and, forced, leaves only the current one: a signature with the old secret is then
+ * refused. (Retire's other refusal, the previous version matched after that, would need a 5-minute wait:
+ * test/oncall/units.test.ts covers it.)
  */
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecret } from '../../../local/runtime-files.ts';
@@ -16,6 +21,9 @@ export function rotationScenario(mode: 'moto' | 'stand-ins'): void {
   const sensitive = new Sensitive();
   let oncall: OncallStack;
   let oldSecret: string;
+  let oldVersion: string;
+  let newVersion: string;
+  let rotatedAt: number;
   const newSecret = sensitive.add(generateSecret());
   const outputs: string[] = [];
   const run = async (args: string[], input?: string): Promise<Run> => {
@@ -30,8 +38,19 @@ export function rotationScenario(mode: 'moto' | 'stand-ins'): void {
       versions: { id: string; stages: string[]; createdAt: string }[];
       grace: { hours: number; previousAccepted: boolean; previousAcceptedUntil?: string; source: string };
       recent: { current: number; previous: number; signatureFailures: number; source: string };
+      rotation?: {
+        rotatedAt: string; safeFrom: string;
+        current: { id: string; sinceRotation: number; sinceSafe: number }; previous: { id: string; sinceRotation: number; sinceSafe: number };
+        retire: { allowed: boolean; why?: string; safeAt?: string };
+      };
+      advice: string;
     };
   };
+  /** The verifier's `webhook answered` log lines for the provider (Powertools JSON; bodies are never in them). */
+  const answered = () => readFileSync(join(oncall.stateDir, 'logs', 'verifier.log'), 'utf8').split('\n')
+    .filter((line) => line.startsWith('{') && line.includes('"webhook answered"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line['provider'] === PROVIDER);
   const post = async (secret: string) => {
     const request = signedRequest(PROVIDER, secret, { note: sensitive.marker() });
     sensitive.add(request.signature);
@@ -62,6 +81,9 @@ export function rotationScenario(mode: 'moto' | 'stand-ins'): void {
       const rotated = await run(['secret', 'rotate', '--provider', PROVIDER, '--local'], `${newSecret}\n`);
 
       expect(rotated.code).toBe(0);
+      const ids = /new AWSCURRENT version (\S+); the old secret \(version (\S+)\)/.exec(rotated.stdout);
+      expect(ids, rotated.stdout).not.toBeNull();
+      [newVersion, oldVersion] = [ids![1]!, ids![2]!];
       const ends = /accepted until (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})Z \(72 h grace window/.exec(rotated.stdout);
       expect(ends, rotated.stdout).not.toBeNull();
       const endsAt = Date.parse(`${ends![1]!.replace(' ', 'T')}Z`);
@@ -76,6 +98,37 @@ export function rotationScenario(mode: 'moto' | 'stand-ins'): void {
       expect(after.versions.map((v) => v.stages).sort()).toEqual([['AWSCURRENT'], ['AWSPREVIOUS']]);
       expect(after.grace.previousAccepted).toBe(true);
       expect(Math.abs(Date.parse(after.grace.previousAcceptedUntil!) - endsAt)).toBeLessThan(2_000);
+      rotatedAt = Date.parse(after.versions.find((v) => v.stages.includes('AWSCURRENT'))!.createdAt);
+    });
+
+    it('right after rotate the old secret matches the cached keys: counted under the old version id, and retire refuses until every verifier could refresh', async () => {
+      // The verifier still holds the keys it fetched for the "before" request: the old secret matches its
+      // cached current key. Logged as matched: current (the stage in its cache), but with the old version's id.
+      const logged = answered().length;
+      expect(await post(oldSecret)).toBe(202);
+      // The verifier's metric line for a request precedes its `webhook answered` line in the same log.
+      await eventually('the request logged', async () => (answered().length > logged ? true : undefined));
+
+      const refused = await run(['secret', 'retire', '--provider', PROVIDER, '--local']);
+
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(new RegExp(`^ops secret retire: refused: the rotation \\(\\S+ \\S+\\) is less than 5 minutes old: .*; 1 request\\(s\\) since the rotation matched the previous version ${oldVersion}`));
+      const safe = /It is safe to retire from (\S+) (\S+) if no request after that time matches version/.exec(refused.stderr);
+      expect(safe, refused.stderr).not.toBeNull();
+      // When: 5 minutes (the verifier's secret cache TTL) after the new version's creation, to the second.
+      expect(Math.abs(Date.parse(`${safe![1]}T${safe![2]}`) - (rotatedAt + 300_000))).toBeLessThan(1_000);
+
+      expect(answered().at(-1)).toMatchObject({ status: 202, matched: 'current', secretVersionId: oldVersion });
+      const attributed = await status();
+      expect(attributed.versions).toHaveLength(2);
+      expect(attributed.rotation).toMatchObject({
+        current: { id: newVersion, sinceRotation: 0, sinceSafe: 0 },
+        previous: { id: oldVersion, sinceRotation: 1, sinceSafe: 0 },
+        retire: { allowed: false },
+      });
+      expect(Date.parse(attributed.rotation!.safeFrom)).toBe(Date.parse(attributed.rotation!.rotatedAt) + 300_000);
+      expect(attributed.advice).not.toContain('current secret only');
+      expect(attributed.advice).toContain('ops secret retire refuses now');
     });
 
     it('inside the grace window both secrets are accepted, and status counts which one matched', async () => {
@@ -84,16 +137,18 @@ export function rotationScenario(mode: 'moto' | 'stand-ins'): void {
       expect(await post(newSecret)).toBe(202);
       const counted = await eventually('matches counted', async () => {
         const s = await status();
-        return s.recent.previous >= 1 && s.recent.current >= 3 ? s : undefined;
+        return s.recent.previous >= 1 && s.recent.current >= 3 && s.rotation!.current.sinceRotation >= 2 ? s : undefined;
       });
       expect(counted.recent.source).toBe('the local verifier log (EMF metric lines)');
+      expect(counted.rotation).toMatchObject({ current: { id: newVersion, sinceRotation: 2 }, previous: { id: oldVersion, sinceRotation: 2 } });
+      expect(answered().slice(-3).map((line) => line['secretVersionId'])).toEqual([newVersion, oldVersion, newVersion]);
     });
 
-    it('retire refuses while the previous secret was used in the last hour', async () => {
+    it('retire still refuses, and counts the requests signed with the previous version since the rotation', async () => {
       const refused = await run(['secret', 'retire', '--provider', PROVIDER, '--local']);
 
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/^ops secret retire: refused: 1 request\(s\) in the last hour were signed with the previous secret of sully/);
+      expect(refused.stderr).toContain(`2 request(s) since the rotation matched the previous version ${oldVersion}`);
       expect((await status()).versions).toHaveLength(2);
     });
 

@@ -1,7 +1,7 @@
 /**
  * The contract of providers/ (README, "Add a provider"): a vendor is one folder plus one import and one list
  * entry in providers/index.ts, and nothing else. In a temporary copy of the repository (the working tree's
- * files, node_modules linked), providers/solatis/ is copied to providers/acme/ with `solatis`/`Solatis`
+ * files, node_modules linked), providers/solatis/ is copied to a new folder `acme` with `solatis`/`Solatis`
  * replaced by `acme`/`Acme`, and the `solatis` lines of providers/index.ts are duplicated for `acme`. Then,
  * each in a child process of the copy: the synthesized stack has acme's route, queue, DLQ, processor and
  * alarms; `ops sign` and `ops verify` accept `--provider acme`; and on the local stack (`npm start`'s

@@ -1,7 +1,7 @@
 /** Builders for the Lambda inputs a processor receives: SQS records carrying queue envelopes, and a context. */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { ClaimCheck, Envelope } from '../../../lambdas/shared/envelope.ts';
+import type { ClaimCheck, Envelope } from '../../../lambdas/contract/envelope.ts';
 
 export function sha256Hex(bytes: string | Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

@@ -1,7 +1,7 @@
 /** Reading and seeding the ledger table the way the verifier and ops see it. */
 import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { eventKey, stateKey } from '../../../lambdas/shared/ledger-keys.ts';
-import type { Envelope } from '../../../lambdas/shared/envelope.ts';
+import { eventKey, stateKey } from '../../../lambdas/contract/ledger-keys.ts';
+import type { Envelope } from '../../../lambdas/contract/envelope.ts';
 
 export type Item = Record<string, AttributeValue>;
 

@@ -3,12 +3,28 @@
  * configuration and clients are built at module load). Each call gets a fresh module instance.
  */
 import { vi } from 'vitest';
+import { S3StandIn } from '../../../tools/stand-ins/s3-stand-in.ts';
 
 export type ProcessorHandler = (typeof import('../../../lambdas/processor/handler.ts'))['handler'];
 
+/**
+ * The processor archives every batch to CLAIM_CHECK_BUCKET before processing it (lambdas/processor/archive.ts):
+ * a test that gives no S3 endpoint gets this in-memory S3 (one per test file), with the bucket created.
+ */
+let archiveS3: S3StandIn | undefined;
+export async function archiveStandIn(bucket: string): Promise<S3StandIn> {
+  if (archiveS3 === undefined) {
+    archiveS3 = new S3StandIn();
+    await archiveS3.start();
+  }
+  archiveS3.createBucket(bucket);
+  return archiveS3;
+}
+
 export async function loadProcessorHandler(env: Record<string, string | undefined>): Promise<ProcessorHandler> {
   vi.resetModules();
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  const s3 = env['AWS_ENDPOINT_URL_S3'] === undefined ? { AWS_ENDPOINT_URL_S3: (await archiveStandIn(env['CLAIM_CHECK_BUCKET'] ?? 'claim-check-test')).endpoint } : {};
+  for (const [name, value] of Object.entries({ ...env, ...s3 })) vi.stubEnv(name, value);
   const module = await import('../../../lambdas/processor/handler.ts');
   return module.handler;
 }

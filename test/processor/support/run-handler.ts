@@ -1,12 +1,11 @@
-/** Runs a provider's handler map on one body with a fake `recordState`: pure, no AWS. */
-import type { JsonObject } from '../../../lambdas/processor/fields.ts';
+/** Runs a provider's handler map (lambdas/example-state/) on one body with a fake `recordState`: pure, no AWS. */
 import {
   findHandler,
-  type ProcessingOutcome,
-  type ProviderProcessor,
   type ResourceStateChange,
+  type ResourceStateProcessor,
   type StateWrite,
-} from '../../../lambdas/processor/routing.ts';
+} from '../../../lambdas/example-state/resource-state.ts';
+import type { JsonObject, ProcessingOutcome } from '../../../lambdas/processor/event-processor.ts';
 
 export const RECEIVED_AT = '2026-03-01T12:00:00.000Z';
 
@@ -18,7 +17,7 @@ export interface HandlerRun {
 }
 
 export async function runHandler(
-  processor: ProviderProcessor,
+  processor: ResourceStateProcessor,
   eventType: string,
   body: JsonObject,
   options: { signedTimestamp?: string; stateWrite?: StateWrite } = {},

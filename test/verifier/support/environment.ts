@@ -4,7 +4,7 @@
  */
 export interface VerifierEnvironment {
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly secretsManager: string; readonly s3: string };
-  readonly providers: Record<string, { readonly secretArn: string; readonly queueUrl: string }>;
+  readonly providers: Record<string, { readonly secretArn: string; readonly queueUrl: string; readonly allowedSourceCidrs?: readonly string[] }>;
   readonly ledgerTable?: string;
   readonly claimCheckBucket?: string;
   /** Further variables, e.g. MAX_BODY_BYTES or the most talkative logger settings. */

@@ -11,7 +11,7 @@ import type { Provider } from '../../../../lambdas/domain/provider.ts';
 import { findProvider } from '../../../../providers/index.ts';
 import { signRequest } from '../../../../lambdas/domain/sign.ts';
 import { verify } from '../../../../lambdas/domain/verify.ts';
-import { eventKey } from '../../../../lambdas/shared/ledger-keys.ts';
+import { eventKey } from '../../../../lambdas/contract/ledger-keys.ts';
 import { sampleEvent, type SampleOptions } from '../../../../ops/samples.ts';
 import type { RuntimeInfo } from '../../../../local/runtime-files.ts';
 

@@ -1,0 +1,32 @@
+/**
+ * The canary's one ledger read: its event's entry by dedupe key (lambdas/contract/ledger-keys.ts), a
+ * consistent GetItem of the attributes run-canary.ts reports. The canary's role may read only the
+ * `EVT#canary#<shard>` partitions (dynamodb:LeadingKeys, lib/constructs/canary.ts).
+ */
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { eventKey } from '../contract/ledger-keys.ts';
+import { CANARY_PROVIDER_ID } from '../../providers/canary/declaration.ts';
+import type { CanaryLedgerEntry } from './run-canary.ts';
+
+const STRINGS = ['status', 'receivedAt', 'enqueuedAt', 'processedAt', 'outcome', 'lastError'] as const;
+const FIELDS = [...STRINGS, 'attempts'] as const;
+
+export async function readCanaryEntry(client: DynamoDBClient, table: string, dedupeKey: string): Promise<CanaryLedgerEntry | undefined> {
+  const { pk, sk } = eventKey(CANARY_PROVIDER_ID, dedupeKey);
+  const out = await client.send(new GetItemCommand({
+    TableName: table,
+    Key: { pk: { S: pk }, sk: { S: sk } },
+    ConsistentRead: true,
+    ProjectionExpression: FIELDS.map((f) => `#${f}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(FIELDS.map((f) => [`#${f}`, f])),
+  }));
+  if (!out.Item) return undefined;
+  const entry: Record<string, string | number> = {};
+  for (const field of STRINGS) {
+    const value = out.Item[field]?.S;
+    if (value !== undefined) entry[field] = value;
+  }
+  const attempts = out.Item['attempts']?.N;
+  if (attempts !== undefined) entry['attempts'] = Number(attempts);
+  return entry as CanaryLedgerEntry;
+}
