@@ -8,7 +8,7 @@ import { identifyEvent } from '../lambdas/domain/identify.ts';
 import { prepareKeys } from '../lambdas/domain/keys.ts';
 import { findProvider } from '../providers/index.ts';
 import { verifySignature } from '../lambdas/domain/signature.ts';
-import { verify } from '../lambdas/domain/verify.ts';
+import { verify } from '../lambdas/domain/verification.ts';
 import { runInterleaved, type Case } from './harness.ts';
 import { clinicalNoteEvent } from './payload.ts';
 

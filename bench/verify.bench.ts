@@ -37,7 +37,7 @@ import { prepareKeys, type SigningKeys } from '../lambdas/domain/keys.ts';
 import type { Provider } from '../lambdas/domain/provider.ts';
 import { findProvider } from '../providers/index.ts';
 import { verifySignature } from '../lambdas/domain/signature.ts';
-import { verify } from '../lambdas/domain/verify.ts';
+import { verify } from '../lambdas/domain/verification.ts';
 import { median, runPaired, type PairedMeasured } from './harness.ts';
 import { clinicalNoteEvent, type Payload } from './payload.ts';
 

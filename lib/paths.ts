@@ -8,5 +8,5 @@ export const TRACED_VERIFIER_ENTRY = fileURLToPath(new URL('../lambdas/verifier/
 export const PROCESSOR_ENTRY = fileURLToPath(new URL('../lambdas/processor/handler.ts', import.meta.url));
 /** The spool sweeper (lib/constructs/spool-sweeper.ts). */
 export const SPOOL_SWEEPER_ENTRY = fileURLToPath(new URL('../lambdas/spool/handler.ts', import.meta.url));
-/** The synthetic canary (lib/constructs/canary.ts). */
+/** The synthetic canary (lib/constructs/synthetic-canary.ts). */
 export const CANARY_ENTRY = fileURLToPath(new URL('../lambdas/canary/handler.ts', import.meta.url));

@@ -8,7 +8,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { AppConfig } from './config/types.ts';
 import { CANARY_PROVIDER_ID } from '../providers/index.ts';
-import { Canary } from './constructs/canary.ts';
+import { Canary } from './constructs/synthetic-canary.ts';
 import { ClaimCheckBucket } from './constructs/claim-check-bucket.ts';
 import { EncryptionKeys } from './constructs/encryption-keys.ts';
 import { EventLedger } from './constructs/event-ledger.ts';
@@ -122,7 +122,7 @@ export class WebhookReceiverStack extends Stack {
       logRemovalPolicy: removalPolicy,
     });
 
-    // The synthetic canary: its own provider's secret, the public URL, the ledger (lib/constructs/canary.ts).
+    // The synthetic canary: its own provider's secret, the public URL, the ledger (lib/constructs/synthetic-canary.ts).
     const canaryPipeline = this.pipelines.find((p) => p.providerId === CANARY_PROVIDER_ID);
     this.canary = config.canary.enabled && canaryPipeline
       ? new Canary(this, 'Canary', {

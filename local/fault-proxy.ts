@@ -28,7 +28,7 @@
  */
 import { request as httpRequest, Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Endpoints } from './environment.ts';
+import type { Endpoints } from './function-environment.ts';
 
 export const SERVICES = ['dynamodb', 'sqs', 'secretsManager', 's3'] as const;
 export type Service = (typeof SERVICES)[number];

@@ -15,7 +15,7 @@ import { join, relative } from 'node:path';
 import type { ProviderConfig } from '../lib/config/types.ts';
 import { buildHandlers } from './build.ts';
 import { clearStaleDrill, drillFile, effectiveDrill, ReplaceableFunction, watchDrill } from './drill.ts';
-import { processorEnvironment, runtimeEnvironment, spoolSweeperEnvironment, verifierEnvironment, type Endpoints, type ProviderResources } from './environment.ts';
+import { processorEnvironment, runtimeEnvironment, spoolSweeperEnvironment, verifierEnvironment, type Endpoints, type ProviderResources } from './function-environment.ts';
 import { EventSource } from './event-source.ts';
 import { InitError, LocalFunction } from './functions.ts';
 import { startHttpApi, type HttpApi } from './http-api.ts';

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { eventPartitions, LEDGER_TIME_ATTRIBUTE, LEDGER_TIME_INDEX } from '../lambdas/contract/ledger-keys.ts';
 import { UsageError } from './args.ts';
-import type { LedgerRecord } from './ledger-records.ts';
+import { readFields, RECORD_NUMBER_FIELDS, RECORD_STRING_FIELDS, type LedgerRecord } from './ledger-records.ts';
 import { NotFound } from './stack.ts';
 import { parseTime } from './time-range.ts';
 
@@ -70,27 +70,16 @@ export interface SearchResult {
   readonly batchGets: number;
 }
 
-const STRING_FIELDS = [
-  'eventType', 'status', 'receivedAt', 'enqueuedAt', 'processedAt', 'outcome', 'lastError', 'firstFailedAt', 'messageId',
-  'claimCheckKey', 'bodySha256', 'unrecognized', 'failureClass', 'deadLetteredAt', 'lastReplayAt', 'archiveKey',
-] as const;
-const NUMBER_FIELDS = ['attempts', 'signedAt', 'replays', 'archiveLine'] as const;
+const STRING_FIELDS = [...RECORD_STRING_FIELDS, 'unrecognized', 'failureClass'];
+const NUMBER_FIELDS = RECORD_NUMBER_FIELDS;
 /** Index query page size: small enough that `--limit 5` reads little, large enough for a window. */
 const PAGE = 100;
 /** BatchGetItem's limit. */
 const BATCH = 100;
 
 function toFound(item: Item): FoundEvent {
-  const record: Record<string, string | number> = { pk: item['pk']?.S ?? '', dedupeKey: item['dedupeKey']?.S ?? item['sk']?.S ?? '' };
-  for (const field of STRING_FIELDS) {
-    const value = item[field]?.S;
-    if (value !== undefined) record[field] = value;
-  }
-  for (const field of NUMBER_FIELDS) {
-    const value = item[field]?.N;
-    if (value !== undefined) record[field] = Number(value);
-  }
-  return record as unknown as FoundEvent;
+  const dedupeKey = item['dedupeKey']?.S ?? item['sk']?.S ?? '';
+  return { pk: item['pk']?.S ?? '', dedupeKey, ...readFields(item, STRING_FIELDS, NUMBER_FIELDS) } as unknown as FoundEvent;
 }
 
 /** Whether an entry passes `--status`. */

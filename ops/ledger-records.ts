@@ -35,29 +35,36 @@ export interface LedgerRecord {
   readonly deadLetteredAt?: string;
 }
 
-const STRING_FIELDS = [
+export const RECORD_STRING_FIELDS = [
   'eventType', 'status', 'receivedAt', 'enqueuedAt', 'processedAt', 'outcome', 'lastError', 'firstFailedAt', 'messageId',
   'claimCheckKey', 'bodySha256', 'archiveKey', 'lastReplayAt', 'deadLetteredAt',
 ] as const;
-const NUMBER_FIELDS = ['attempts', 'signedAt', 'archiveLine', 'replays'] as const;
+export const RECORD_NUMBER_FIELDS = ['attempts', 'signedAt', 'archiveLine', 'replays'] as const;
 
-export function toRecord(dedupeKey: string, item: Record<string, AttributeValue>): LedgerRecord {
-  const record: Record<string, string | number> = { dedupeKey };
-  for (const field of STRING_FIELDS) {
+/** The listed attributes of a ledger item, strings and numbers as such; other attributes are not read. */
+export function readFields(
+  item: Record<string, AttributeValue>, strings: readonly string[] = RECORD_STRING_FIELDS, numbers: readonly string[] = RECORD_NUMBER_FIELDS,
+): Record<string, string | number> {
+  const record: Record<string, string | number> = {};
+  for (const field of strings) {
     const value = item[field]?.S;
     if (value !== undefined) record[field] = value;
   }
-  for (const field of NUMBER_FIELDS) {
+  for (const field of numbers) {
     const value = item[field]?.N;
     if (value !== undefined) record[field] = Number(value);
   }
-  return record as unknown as LedgerRecord;
+  return record;
+}
+
+export function toRecord(dedupeKey: string, item: Record<string, AttributeValue>): LedgerRecord {
+  return { dedupeKey, ...readFields(item) } as unknown as LedgerRecord;
 }
 
 /** The entry, or undefined when there is none (never received, or expired by TTL). */
 export async function readLedgerRecord(client: DynamoDBClient, table: string, providerId: string, dedupeKey: string): Promise<LedgerRecord | undefined> {
   const { pk, sk } = eventKey(providerId, dedupeKey);
-  const fields = [...NUMBER_FIELDS, ...STRING_FIELDS];
+  const fields = [...RECORD_NUMBER_FIELDS, ...RECORD_STRING_FIELDS];
   const out = await client.send(new GetItemCommand({
     TableName: table,
     Key: { pk: { S: pk }, sk: { S: sk } },

@@ -12,7 +12,7 @@ export interface ProviderNotes {
   readonly rotation: string;
   /** What the sender does when asked to resend an event (`ops replay` when it cannot replay one). */
   readonly resend: string;
-  /** This vendor's part of docs/runbook.md (markdown), written there by `npm run docs` (tools/docs/runbook.ts). */
+  /** This vendor's part of docs/runbook.md (markdown), written there by `npm run docs` (tools/docs/generate-runbook.ts). */
   readonly runbook: {
     /** Heading of its rotation procedure. */
     readonly title: string;

@@ -1,5 +1,5 @@
 /**
- * The synthetic canary, run by an EventBridge schedule every `canary.everyMinutes` (lib/constructs/canary.ts):
+ * The synthetic canary, run by an EventBridge schedule every `canary.everyMinutes` (lib/constructs/synthetic-canary.ts):
  * one run of run-canary.ts against the deployed path, one log line per hop, and the metrics CanarySuccess
  * (1 or 0; alarm CanaryFailed: two failed runs in a row, or no run) and CanaryLatencyMs. A failed run returns
  * normally: the metric is the signal, and a retry would only send a second event.

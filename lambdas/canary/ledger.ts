@@ -1,7 +1,7 @@
 /**
  * The canary's one ledger read: its event's entry by dedupe key (lambdas/contract/ledger-keys.ts), a
  * consistent GetItem of the attributes run-canary.ts reports. The canary's role may read only the
- * `EVT#canary#<shard>` partitions (dynamodb:LeadingKeys, lib/constructs/canary.ts).
+ * `EVT#canary#<shard>` partitions (dynamodb:LeadingKeys, lib/constructs/synthetic-canary.ts).
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { eventKey } from '../contract/ledger-keys.ts';

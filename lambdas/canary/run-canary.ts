@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SecretFormatError } from '../domain/keys.ts';
-import { signRequest } from '../domain/sign.ts';
+import { signRequest } from '../domain/signing.ts';
 import { CANARY_EVENT_TYPE, CANARY_PROVIDER_ID } from '../../providers/canary/declaration.ts';
 import { findProvider } from '../../providers/index.ts';
 

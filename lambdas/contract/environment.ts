@@ -1,7 +1,7 @@
 /**
  * The environment contract of the functions (docs/architecture.md, "Environment variables"): every variable
  * name, and the one builder per function that both the stack (lib/constructs/) and the local pipeline
- * (local/environment.ts) use, so the deployed and the local functions get the same variables by
+ * (local/function-environment.ts) use, so the deployed and the local functions get the same variables by
  * construction. lambdas/shared/runtime-config.ts reads them back with the same names. Values are strings:
  * the stack passes CloudFormation tokens, the local pipeline real values.
  */

@@ -1,6 +1,6 @@
 /**
  * The metrics contract (docs/architecture.md, "Metrics"): the namespace, the Powertools service names and
- * every custom metric name the handlers emit. The handlers emit these, lib/metrics.ts builds the alarms'
+ * every custom metric name the handlers emit. The handlers emit these, lib/alarm-metrics.ts builds the alarms'
  * CloudWatch metrics from the same names, the local pipeline sets the same namespace and service names:
  * a metric renamed here is renamed everywhere, and an alarm cannot watch a name nobody emits.
  * One dimension, `provider` (the spool sweeper's metrics have none).

@@ -22,7 +22,7 @@ import { createBatchArchiver, s3ArchivePut } from './archive.ts';
 import { s3ClaimCheckReader } from './claim-check-reader.ts';
 import { readProcessorSettings } from './config.ts';
 import { ProcessingLedger } from './processing-ledger.ts';
-import { observeProvider } from './observability.ts';
+import { observeProvider } from './provider-observability.ts';
 import { createRecordProcessor } from './process-record.ts';
 import { Redelivery } from './redelivery.ts';
 

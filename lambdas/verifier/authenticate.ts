@@ -7,7 +7,7 @@
  * the stage it matched in this container says nothing about which secret the sender signs with.
  */
 import type { Headers } from '../domain/headers.ts';
-import { verify, type Verdict } from '../domain/verify.ts';
+import { verify, type Verdict } from '../domain/verification.ts';
 import type { ProviderRoute } from '../shared/runtime-config.ts';
 import type { SecretCache } from './secret-cache.ts';
 

@@ -7,7 +7,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import type { VerifierMetricName } from '../contract/metrics.ts';
-import type { Verified } from '../domain/verify.ts';
+import type { Verified } from '../domain/verification.ts';
 import { countSecretVersionMatch, errorFields, MetricUnit, type MetricsSink } from '../shared/observability.ts';
 import type { ProviderRoute, VerifierConfig } from '../shared/runtime-config.ts';
 import { spoolKey, type SpooledMessage } from '../shared/spool.ts';

@@ -57,7 +57,7 @@ export interface ProviderConfig {
   readonly expectAtLeastEveryMinutes?: number;
 }
 
-/** The synthetic canary (lib/constructs/canary.ts): a signed event through the whole path on a schedule. */
+/** The synthetic canary (lib/constructs/synthetic-canary.ts): a signed event through the whole path on a schedule. */
 export interface CanaryConfig {
   /** Deploys the canary function, its schedule and alarm, and the `canary` provider. */
   readonly enabled: boolean;

@@ -5,7 +5,7 @@
  * Stage throttling bounds what a flood can cost; access logs record request metadata only, never bodies,
  * headers or query strings. No CORS: senders are servers, and no browser has a reason to call this API.
  */
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, CfnRule, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -208,5 +208,15 @@ function validateCertificateArn(scope: Construct, arn: string): void {
   }
   if (!Token.isUnresolved(stack.partition) && partition !== stack.partition) {
     throw new Error(`customDomain.certificateArn: the certificate is in partition ${partition} but the stack deploys to ${stack.partition}`);
+  }
+  if (Token.isUnresolved(stack.region)) {
+    // An environment-agnostic stack (bin/app.ts) learns its region at deploy: a template rule makes
+    // CloudFormation refuse the deploy before it creates anything, instead of failing at the domain name.
+    new CfnRule(scope, 'CertificateInStackRegion', {
+      assertions: [{
+        assert: Fn.conditionEquals(Aws.REGION, region!),
+        assertDescription: `customDomain.certificateArn is an ACM certificate in ${region}; a regional API domain name needs one in the stack's region`,
+      }],
+    });
   }
 }

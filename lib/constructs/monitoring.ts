@@ -17,10 +17,10 @@ import { Construct } from 'constructs';
 import { ApiMetric, CanaryMetric, METRICS_NAMESPACE } from '../../lambdas/contract/metrics.ts';
 import { isVendor } from '../../providers/index.ts';
 import type { AlarmThresholds, ProviderConfig } from '../config/types.ts';
-import { spoolMetric, verifierMetric } from '../metrics.ts';
+import { spoolMetric, verifierMetric } from '../alarm-metrics.ts';
 import { pascalCase } from '../naming.ts';
-import { runbookDescription, type RunbookAnchor } from '../runbook.ts';
-import type { Canary } from './canary.ts';
+import { runbookDescription, type RunbookAnchor } from '../runbook-anchors.ts';
+import type { Canary } from './synthetic-canary.ts';
 import type { ProviderPipeline } from './provider-pipeline.ts';
 
 const PERIOD = Duration.minutes(5);

@@ -7,7 +7,7 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { processorMetric, verifierMetric } from '../metrics.ts';
+import { processorMetric, verifierMetric } from '../alarm-metrics.ts';
 import type { ProviderPipeline } from './provider-pipeline.ts';
 
 const PERIOD = Duration.minutes(5);

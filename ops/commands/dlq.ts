@@ -2,7 +2,7 @@
  * `ops dlq list` and `ops dlq redrive`: what is in a provider's dead-letter queue (ids, types, dedupe keys,
  * receive counts, the ledger's last error; never a body unless --show-body), and moving it back to the
  * queue once the cause is fixed. The mechanics (reading without consuming, moving without losing) are in
- * ops/dlq.ts. docs/runbook.md#dlq-not-empty is the procedure around them.
+ * ops/dlq-operations.ts. docs/runbook.md#dlq-not-empty is the procedure around them.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -10,7 +10,7 @@ import { parseOptions, UsageError, type ParsedArgs } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import {
   MoveTaskRunning, peekMessages, queueDepth, redrive, watchRedriven, type DeadLetter, type QueueDepth, type RedriveResult, type WatchResult,
-} from '../dlq.ts';
+} from '../dlq-operations.ts';
 import { readLedgerRecord, type LedgerRecord } from '../ledger-records.ts';
 import { providerIds, requireProvider } from '../providers.ts';
 import { chooseTarget, failureMessage, resolveTarget, targetHelp, TARGET_OPTIONS, whereOf, type Target } from '../stack.ts';

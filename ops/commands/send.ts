@@ -5,8 +5,8 @@
  */
 import { deriveKey, SecretFormatError } from '../../lambdas/domain/keys.ts';
 import type { Provider } from '../../lambdas/domain/provider.ts';
-import { signRequest } from '../../lambdas/domain/sign.ts';
-import { verify } from '../../lambdas/domain/verify.ts';
+import { signRequest } from '../../lambdas/domain/signing.ts';
+import { verify } from '../../lambdas/domain/verification.ts';
 import { LocalFileError, readRuntime, readSecretsFile, secretsFileFrom, stateDirFrom } from '../local-target.ts';
 import { parseOptions, UsageError } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';

@@ -4,7 +4,7 @@
  * never the secret or the body.
  */
 import { SecretFormatError } from '../../lambdas/domain/keys.ts';
-import { signRequest, SignError } from '../../lambdas/domain/sign.ts';
+import { signRequest, SignError } from '../../lambdas/domain/signing.ts';
 import { parseOptions, parseUnixSeconds, readFileArg, UsageError } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { dedupeHeaders, eventTypeHeader, providerIds, requireProvider } from '../providers.ts';

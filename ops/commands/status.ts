@@ -1,5 +1,5 @@
 /**
- * `ops status`: the whole stack on one screen, one row per provider (ops/status.ts says where each
+ * `ops status`: the whole stack on one screen, one row per provider (ops/status-report.ts says where each
  * figure comes from). The first step of every alarm section of docs/runbook.md. Never a body or a secret:
  * it receives no message and reads no secret value.
  */
@@ -7,7 +7,7 @@ import { parseOptions, UsageError } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { providerIds, requireProvider } from '../providers.ts';
 import { chooseTarget, failureMessage, NotFound, resolveTarget, targetHelp, TARGET_OPTIONS, whereOf, type Target } from '../stack.ts';
-import { readStackStatus, type ProviderStatus, type QueueStatus, type StackStatus } from '../status.ts';
+import { readStackStatus, type ProviderStatus, type QueueStatus, type StackStatus } from '../status-report.ts';
 import { json, shown } from '../terminal.ts';
 
 const usage = `usage: ops status [--local | --stack <name> [--region <region>]] [--provider <id>] [--json]

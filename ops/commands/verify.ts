@@ -7,7 +7,7 @@ import type { Headers } from '../../lambdas/domain/headers.ts';
 import { prepareKeys, SecretFormatError, type SigningKeys } from '../../lambdas/domain/keys.ts';
 import type { Provider } from '../../lambdas/domain/provider.ts';
 import type { Rejection } from '../../lambdas/domain/rejection.ts';
-import { verify as verifyRequest, type Verified } from '../../lambdas/domain/verify.ts';
+import { verify as verifyRequest, type Verified } from '../../lambdas/domain/verification.ts';
 import { parseOptions, parseUnixSeconds, readFileArg, UsageError } from '../args.ts';
 import { ExitCode, type Command, type Io } from '../command.ts';
 import { describeHeaders, providerIds, requireProvider } from '../providers.ts';

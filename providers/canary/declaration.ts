@@ -1,5 +1,5 @@
 /**
- * The synthetic canary (lambdas/canary/, lib/constructs/canary.ts): not a vendor. The stack's canary
+ * The synthetic canary (lambdas/canary/, lib/constructs/synthetic-canary.ts): not a vendor. The stack's canary
  * function signs a `canary.ping` event with this provider's own secret (created by the stack, never a
  * vendor's) and posts it to `/webhooks/canary`, so it crosses the same API, verifier, ledger, queue and
  * processor framework as a vendor's event, and never reaches a vendor's processor. The Standard Webhooks

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateSecret } from '../../ops/local-target.ts';
 import { prepareKeys } from '../../lambdas/domain/keys.ts';
-import { verify } from '../../lambdas/domain/verify.ts';
+import { verify } from '../../lambdas/domain/verification.ts';
 import { canaryUrl, runCanary, type CanaryDeps, type CanaryLedgerEntry } from '../../lambdas/canary/run-canary.ts';
 import { findProvider } from '../../providers/index.ts';
 

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { signRequest } from '../../lambdas/domain/sign.ts';
-import { verify } from '../../lambdas/domain/verify.ts';
+import { signRequest } from '../../lambdas/domain/signing.ts';
+import { verify } from '../../lambdas/domain/verification.ts';
 import { findHandler, type ResourceStateProcessor } from '../../lambdas/example-state/resource-state.ts';
 import type { EventProcessor } from '../../lambdas/processor/event-processor.ts';
 import { findProvider, providerDeclarations } from '../../providers/index.ts';

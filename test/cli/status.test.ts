@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../ops/cli.ts';
 import { render } from '../../ops/commands/status.ts';
 import type { Target } from '../../ops/stack.ts';
-import { alarmProvider, readStackStatus } from '../../ops/status.ts';
+import { alarmProvider, readStackStatus } from '../../ops/status-report.ts';
 
 const NOW = Date.parse('2026-12-07T16:00:00.000Z');
 const target = (id: string): Target => ({

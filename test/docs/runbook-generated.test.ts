@@ -1,11 +1,11 @@
 /**
  * Each provider's runbook entries live in its folder (providers/<id>/notes.ts, `runbook`); docs/runbook.md
- * carries them as generated blocks (tools/docs/runbook.ts, `npm run docs`). This fails while the two differ.
+ * carries them as generated blocks (tools/docs/generate-runbook.ts, `npm run docs`). This fails while the two differ.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { providerDeclarations } from '../../providers/index.ts';
-import { generatedBlocks, renderRunbook, RUNBOOK_PATH } from '../../tools/docs/runbook.ts';
+import { generatedBlocks, renderRunbook, RUNBOOK_PATH } from '../../tools/docs/generate-runbook.ts';
 
 describe('docs/runbook.md provider entries', () => {
   it('are what providers/<id>/notes.ts says (run `npm run docs` after editing them)', () => {

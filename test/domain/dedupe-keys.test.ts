@@ -8,7 +8,7 @@ import * as domain from '../../lambdas/domain/dedupe-key.ts';
 import { prepareKeys } from '../../lambdas/domain/keys.ts';
 import { defineProvider, type ProviderDefinition } from '../../lambdas/domain/provider.ts';
 import { providerDeclarations } from '../../providers/index.ts';
-import { verify } from '../../lambdas/domain/verify.ts';
+import { verify } from '../../lambdas/domain/verification.ts';
 import { NOW, bytes, check } from './fixtures.ts';
 import { sign } from './signers.ts';
 

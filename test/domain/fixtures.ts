@@ -6,7 +6,7 @@
 import { prepareKeys, type SecretPair } from '../../lambdas/domain/keys.ts';
 import type { Provider } from '../../lambdas/domain/provider.ts';
 import { findProvider } from '../../providers/index.ts';
-import { verify, type Verdict } from '../../lambdas/domain/verify.ts';
+import { verify, type Verdict } from '../../lambdas/domain/verification.ts';
 
 export const PROVIDER_IDS = ['sully', 'suki', 'soapnoteapi', 'solatis', 'generic', 'standard-webhooks', 'github', 'stripe'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];

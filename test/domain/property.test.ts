@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { verifySignature } from '../../lambdas/domain/signature.ts';
-import { verify } from '../../lambdas/domain/verify.ts';
+import { verify } from '../../lambdas/domain/verification.ts';
 import { prepareKeys } from '../../lambdas/domain/keys.ts';
 import { NOW, PROVIDER_IDS, SECRETS, TIMESTAMP_UNIT, bytes, check, provider, type ProviderId } from './fixtures.ts';
 import { sample, signedSample } from './samples.ts';

@@ -5,7 +5,7 @@ import { prepareKeys } from '../../lambdas/domain/keys.ts';
 import { ProviderDefinitionError, defineProvider, type ProviderDefinition } from '../../lambdas/domain/provider.ts';
 import { buildRegistry } from '../../lambdas/domain/registry.ts';
 import { findProvider, providerDeclarations, providers } from '../../providers/index.ts';
-import { verify } from '../../lambdas/domain/verify.ts';
+import { verify } from '../../lambdas/domain/verification.ts';
 import { NOW, PROVIDER_IDS, SECRETS, SIGNATURE_HEADER, bytes } from './fixtures.ts';
 import { sample } from './samples.ts';
 

@@ -137,6 +137,17 @@ describe('custom domain (issue 12, item 4)', () => {
     })).toThrow(/customDomain\.certificateArn: must be an ACM certificate ARN/);
   });
 
+  it('an environment-agnostic stack (bin/app.ts) gets a template rule: CloudFormation refuses a certificate from another region before creating anything', () => {
+    const rules = prod.template.toJSON().Rules as Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }>;
+    const rule = Object.entries(rules ?? {}).find(([id]) => id.includes('CertificateInStackRegion'))?.[1];
+    expect(rule?.Assertions).toEqual([{
+      Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] },
+      AssertDescription: expect.stringContaining('certificate in eu-west-1'),
+    }]);
+    const pinned = Template.fromStack(synthesizeIn('eu-west-1', { customDomain: { domainName: 'hooks.example.com', certificateArn: CERTIFICATE_EU } })).toJSON();
+    expect(Object.keys(pinned.Rules ?? {}).filter((id) => id.includes('CertificateInStackRegion'))).toEqual([]);
+  });
+
   it('outputs the regional hosted zone id a Route 53 alias record needs, beside the target host name', () => {
     prod.template.hasOutput('CustomDomainTarget', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngressDomainName'), 'RegionalDomainName'] } });
     prod.template.hasOutput('CustomDomainHostedZoneId', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('IngressDomainName'), 'RegionalHostedZoneId'] } });

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../ops/cli.ts';
-import { RUNBOOK_ANCHORS } from '../../lib/runbook.ts';
+import { RUNBOOK_ANCHORS } from '../../lib/runbook-anchors.ts';
 import { resources, synthesize, type Synthesized } from './synth.ts';
 import { CANARY_PROVIDER_ID, providerDeclarations } from '../../providers/index.ts';
 
@@ -70,7 +70,7 @@ describe('docs/runbook.md and the alarms', () => {
     expect(broken).toEqual([]);
   });
 
-  it('every runbook anchor of lib/runbook.ts is used by an alarm and has its section', () => {
+  it('every runbook anchor of lib/runbook-anchors.ts is used by an alarm and has its section', () => {
     const used = new Set(alarms.map((a) => /#([a-z0-9_-]+)$/.exec(a.description)?.[1]));
     for (const anchor of RUNBOOK_ANCHORS) {
       expect(used.has(anchor), `no alarm points at #${anchor}`).toBe(true);

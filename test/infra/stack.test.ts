@@ -5,7 +5,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pascalCase } from '../../lib/naming.ts';
-import { RUNBOOK_ANCHORS } from '../../lib/runbook.ts';
+import { RUNBOOK_ANCHORS } from '../../lib/runbook-anchors.ts';
 import { providerDeclarations } from '../../providers/index.ts';
 import { actionsOf, logicalId, resources, roleStatements, synthesize, type Statement } from './synth.ts';
 

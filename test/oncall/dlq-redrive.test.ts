@@ -1,5 +1,5 @@
 /**
- * ops/dlq.ts against a mocked SQS (aws-sdk-client-mock): the fallback (receive, send, delete) runs only when
+ * ops/dlq-operations.ts against a mocked SQS (aws-sdk-client-mock): the fallback (receive, send, delete) runs only when
  * SQS's move task never started; an error while following a started task is reported, never followed by
  * moving by hand. A listing reports receive counts that listings do not change; a watch recognizes a moved
  * message back in the DLQ by its dedupe key. The same against the local stack: test/local/oncall/dlq.test.ts.
@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { peekMessages, redrive, watchRedriven, type RedriveOptions } from '../../ops/dlq.ts';
+import { peekMessages, redrive, watchRedriven, type RedriveOptions } from '../../ops/dlq-operations.ts';
 
 const DLQ = 'https://sqs.us-east-1.amazonaws.com/123456789012/webhooks-sully-dlq';
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/webhooks-sully';

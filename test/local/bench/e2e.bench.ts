@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleSizes, coldStartFiles, ENTRY_FILE, lambdaBundleOptions } from '../../../lib/bundling.ts';
 import { HANDLER_ENTRIES } from '../../../local/build.ts';
-import { runtimeEnvironment, verifierEnvironment } from '../../../local/environment.ts';
+import { runtimeEnvironment, verifierEnvironment } from '../../../local/function-environment.ts';
 import { CLAIM_CHECK_BUCKET, LEDGER_TABLE, loadAppConfig, PROJECT_ROOT } from '../../../local/settings.ts';
 import { eventually } from '../e2e/support/local-stack.ts';
 import { signedRequest, type SignedRequest } from '../e2e/support/webhooks.ts';

@@ -6,7 +6,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ENTRY_FILE, LAMBDA_TARGET, lambdaBundleOptions } from '../../../lib/bundling.ts';
-import { processorEnvironment, spoolSweeperEnvironment, verifierEnvironment } from '../../../local/environment.ts';
+import { processorEnvironment, spoolSweeperEnvironment, verifierEnvironment } from '../../../local/function-environment.ts';
 import { failedIds, toRecord } from '../../../local/event-source.ts';
 import { heapLimits, type Invocation } from '../../../local/functions.ts';
 import { isTextContentType, mapResult } from '../../../local/http-api.ts';

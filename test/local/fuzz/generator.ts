@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { findProvider } from '../../../providers/index.ts';
-import { signRequest } from '../../../lambdas/domain/sign.ts';
+import { signRequest } from '../../../lambdas/domain/signing.ts';
 import { signedRequest, type SignedRequest } from '../e2e/support/webhooks.ts';
 
 export type FuzzRequest =

@@ -16,7 +16,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProvider } from '../../../providers/index.ts';
-import { signRequest } from '../../../lambdas/domain/sign.ts';
+import { signRequest } from '../../../lambdas/domain/signing.ts';
 import { generateSecret } from '../../../local/runtime-files.ts';
 import { findOnPath, loadAppConfig } from '../../../local/settings.ts';
 import { eventually } from '../e2e/support/local-stack.ts';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { runtimeEnvironment, verifierEnvironment } from '../../../../local/environment.ts';
+import { runtimeEnvironment, verifierEnvironment } from '../../../../local/function-environment.ts';
 import type { RuntimeInfo, SecretsFile } from '../../../../local/runtime-files.ts';
 import { CLAIM_CHECK_BUCKET, LEDGER_TABLE, loadAppConfig } from '../../../../local/settings.ts';
 import { signedRequest, type SignedRequest } from '../../e2e/support/webhooks.ts';

@@ -1,6 +1,6 @@
 /**
  * Signed webhook requests for the end-to-end tests, and reads of the local stack's ledger and queues.
- * Requests are the `ops send` samples signed with lambdas/domain/sign.ts: these tests prove the pipeline
+ * Requests are the `ops send` samples signed with lambdas/domain/signing.ts: these tests prove the pipeline
  * end to end (the verification itself is proven against independent signers in test/domain).
  */
 import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { deriveKey } from '../../../../lambdas/domain/keys.ts';
 import type { Provider } from '../../../../lambdas/domain/provider.ts';
 import { findProvider } from '../../../../providers/index.ts';
-import { signRequest } from '../../../../lambdas/domain/sign.ts';
-import { verify } from '../../../../lambdas/domain/verify.ts';
+import { signRequest } from '../../../../lambdas/domain/signing.ts';
+import { verify } from '../../../../lambdas/domain/verification.ts';
 import { eventKey } from '../../../../lambdas/contract/ledger-keys.ts';
 import { sampleEvent, type SampleOptions } from '../../../../ops/samples.ts';
 import type { RuntimeInfo } from '../../../../local/runtime-files.ts';

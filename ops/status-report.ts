@@ -26,7 +26,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS_NAMESPACE, ProcessorMetric, VerifierMetric } from '../lambdas/contract/metrics.ts';
-import { queueDepth } from './dlq.ts';
+import { queueDepth } from './dlq-operations.ts';
 import { findEvents } from './event-search.ts';
 import { LOCAL_STATUS_PATH, type LocalStatusReport } from './local-target.ts';
 import { listVersions } from './secrets.ts';
