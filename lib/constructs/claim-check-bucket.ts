@@ -121,16 +121,21 @@ export class ClaimCheckBucket extends Construct {
    * The verifier writes bodies above the claim-check threshold, and spooled messages under `spool/` when
    * SendMessage fails (PutObject only: no list, read or delete).
    */
-  grantPut(grantee: iam.IGrantable): void {
+  /**
+   * The verifier writes claim-check bodies under each enabled provider's prefix and spooled messages under
+   * `spool/`: PutObject under exactly those prefixes (`archive/` and anything else stay out of its reach).
+   */
+  grantPut(grantee: iam.IGrantable, prefixes: readonly string[]): void {
+    const folders = prefixes.map((prefix) => prefix.replace(/\/+$/, ''));
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['s3:PutObject'],
-      resources: [this.bucket.arnForObjects('*')],
+      resources: folders.map((folder) => this.bucket.arnForObjects(`${folder}/*`)),
     }));
     if (Construct.isConstruct(grantee.grantPrincipal)) {
-      Validations.of(grantee.grantPrincipal).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${BUCKET_LOGICAL_ID}.Arn>/*]`,
-        reason: 'The verifier writes claim-check bodies under every enabled provider\'s prefix (`<provider id>/`) and spooled messages under `spool/`, with keys generated per event, so PutObject names every object of this one bucket; the statement allows no other bucket and no read, list, delete or ACL action.',
-      });
+      Validations.of(grantee.grantPrincipal).acknowledge(...folders.map((folder) => ({
+        id: `AwsSolutions-IAM5[Resource::<${BUCKET_LOGICAL_ID}.Arn>/${folder}/*]`,
+        reason: `The verifier writes ${folder === 'spool' ? 'the messages SQS refused (the spool)' : `'${folder}' claim-check bodies`} under \`${folder}/\`, one object per event with a generated key, so PutObject names every object under that prefix; no other prefix, bucket, or read, list, delete or ACL action.`,
+      })));
     }
     grantKeyVia(grantee, this.encryptionKey, 's3', ['kms:GenerateDataKey']);
   }

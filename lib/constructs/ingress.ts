@@ -14,6 +14,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { SPOOL_PREFIX } from './spool-sweeper.ts';
 import type { CustomDomainConfig, FunctionConfig, ProviderConfig, ThrottleConfig } from '../config/types.ts';
 import { verifierEnvironment } from '../../lambdas/contract/environment.ts';
 import type { ClaimCheckBucket } from './claim-check-bucket.ts';
@@ -108,7 +109,7 @@ export class Ingress extends Construct {
     });
     const verifierRole = this.verifier.role;
     props.ledger.grantClaims(verifierRole);
-    props.claimChecks.grantPut(verifierRole);
+    props.claimChecks.grantPut(verifierRole, [...props.pipelines.map((p) => p.providerId), SPOOL_PREFIX]);
     for (const pipeline of props.pipelines) pipeline.grantVerifier(verifierRole);
 
     Validations.of(this.verifier.function).acknowledge({

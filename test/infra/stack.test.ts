@@ -338,7 +338,9 @@ describe('least-privilege IAM', () => {
     expect(ledger.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EVT#*'] } });
     const put = verifierStatements.find((s) => actionsOf(s).includes('s3:PutObject'))!;
     expect(actionsOf(put)).toEqual(['s3:PutObject']);
-    expect(put.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ClaimCheckBucket', 'Arn'] }, '/*']] });
+    const folders = (put.Resource as { 'Fn::Join': [string, [unknown, string]] }[]).map((r) => r['Fn::Join'][1]);
+    expect(folders.every((f) => JSON.stringify(f).includes('ClaimCheckBucket'))).toBe(true);
+    expect(folders.map((f) => f[1]).sort()).toEqual([...PROVIDERS, 'spool'].map((folder) => `/${folder}/*`).sort());
   });
 
   it('the verifier uses the data key only through DynamoDB, S3, SQS and Secrets Manager', () => {
@@ -446,9 +448,11 @@ describe('the spool sweeper', () => {
     }
   });
 
-  it('the verifier\'s PutObject covers spool/ (every object of the claim-check bucket)', () => {
+  it('the verifier\'s PutObject covers spool/ and each provider\'s prefix, not archive/ nor the whole bucket', () => {
     const put = verifierStatements.find((s) => actionsOf(s).includes('s3:PutObject'))!;
-    expect(put.Resource).toEqual(objectsUnder('*'));
+    expect(put.Resource).toContainEqual(objectsUnder('spool/*'));
+    expect(put.Resource).not.toContainEqual(objectsUnder('*'));
+    expect(put.Resource).not.toContainEqual(objectsUnder('archive/*'));
   });
 });
 
