@@ -449,14 +449,23 @@ export function tallyRotation(series: VersionMatchSeries, window: RotationWindow
 
 const at = (date: Date) => date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
+/**
+ * How long after the last previous-version match, once the current version has matched after it, retire
+ * waits: a sender that runs several instances (or regions) switches them one by one, and those still on the
+ * old secret show up within minutes.
+ */
+export const SWITCH_QUIET_MS = 15 * 60_000;
+
 export type RetireDecision =
   | { readonly retire: true; readonly note?: string }
   | { readonly retire: false; readonly why: string; readonly safeAt?: Date; readonly then: string };
 
 /**
- * Whether `ops secret retire` may remove AWSPREVIOUS now. Kept to two rules, both on version ids (a stage
- * says what a verifier had cached, not which secret signed): not before every verifier could have fetched
- * the rotated secret (safeFrom), and not while any request since then matched the previous version. Once the
+ * Whether `ops secret retire` may remove AWSPREVIOUS now, on version ids (a stage says what a verifier had
+ * cached, not which secret signed): not before every verifier could have fetched the rotated secret
+ * (safeFrom), and not while the sender still signs with the previous version: a previous-version match since
+ * then blocks until the current version has matched after it and SWITCH_QUIET_MS passed with no previous
+ * one (the sender switched: the usual order for senders whose secret we choose, rotated here first). Once the
  * grace window has ended the verifier refuses the previous secret anyway: nothing left to protect.
  */
 export function retireDecision(matches: RotationMatches | { window: RotationWindow; unavailable: string }, now: number): RetireDecision {
@@ -477,14 +486,28 @@ export function retireDecision(matches: RotationMatches | { window: RotationWind
       then: `It is safe to retire from ${at(safeAt)} if no request after that time matches version ${previous.id}: run retire again then`,
     };
   }
+  const switched = previous.sinceSafe > 0 && previous.lastAt !== undefined && current.lastAt !== undefined &&
+    current.lastAt.getTime() > previous.lastAt.getTime();
+  if (switched) {
+    const quietFrom = new Date(previous.lastAt!.getTime() + SWITCH_QUIET_MS);
+    const switchedNote = `the sender switched: version ${previous.id} matched last before ${at(previous.lastAt!)}, version ${current.id} after it`;
+    if (now >= quietFrom.getTime()) return { retire: true, note: switchedNote };
+    const safeAt = new Date(Math.min(quietFrom.getTime(), window.graceEnds.getTime()));
+    return {
+      retire: false,
+      safeAt,
+      why: `${switchedNote}, less than ${SWITCH_QUIET_MS / 60_000} minutes ago: a sender's other instances may still sign with the old secret`,
+      then: `It is safe to retire from ${at(safeAt)} if no request after that time matches version ${previous.id}: run retire again then`,
+    };
+  }
   if (previous.sinceSafe > 0) {
     return {
       retire: false,
       safeAt: window.graceEnds,
       why: `${previous.sinceSafe} request(s) since ${at(window.safeFrom)} (when every verifier had the rotated secret) matched the previous version ${previous.id}` +
         `${previous.lastAt ? `, the last before ${at(previous.lastAt)}` : ''}: the sender still signs with the old secret`,
-      then: `Switch the sender; retire refuses until the grace window ends at ${at(window.graceEnds)} (the verifier refuses the old secret from then on). ` +
-        `Once ops secret status shows the sender has switched (no match of version ${previous.id} after the switch), retire with --force`,
+      then: `Switch the sender: once version ${current.id} matches after the last ${previous.id} match and ${SWITCH_QUIET_MS / 60_000} minutes pass ` +
+        `without another, retire proceeds (at the latest when the grace window ends at ${at(window.graceEnds)}: the verifier refuses the old secret from then on)`,
     };
   }
   if (current.sinceSafe === 0) return { retire: true, note: `no request since ${at(window.safeFrom)} matched either version: nothing shows yet that the sender switched` };

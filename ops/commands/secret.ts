@@ -396,8 +396,9 @@ version id that matched (metric SecretVersionMatched). Inside the grace window r
 --force, and says when it will be safe:
   - for 5 minutes after the rotation (the verifiers' secret cache): until every verifier has fetched the
     new version, no request can show which secret the sender signs with;
-  - while any request since then matched the previous version: the sender has not switched, and
-    retiring would refuse its events (Suki and SOAPNoteAPI never resend);
+  - while the sender still signs with the previous version: a previous-version match since then blocks
+    until the current version matched after the last one and 15 minutes passed without another (the
+    sender switched); retiring earlier would refuse its events (Suki and SOAPNoteAPI never resend);
   - when those matches cannot be read.
 After the grace window the verifier refuses the previous secret anyway: retire just removes the label.
 Warm verifiers that cached the previous secret keep accepting it until their cache refreshes (at most 5
@@ -405,8 +406,8 @@ minutes).
 
 options:
   --provider <id>    ${providerIds().join(', ')}
-  --force            retire even though the checks above refuse (e.g. the sender switched after the rotation's
-                     first 5 minutes, which ops secret status shows)
+  --force            retire even though the checks above refuse (e.g. the vendor invalidated the old secret
+                     already, as SOAPNoteAPI does)
 ${targetHelp()}
   -h, --help         show this help
 

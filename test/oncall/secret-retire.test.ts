@@ -114,8 +114,19 @@ describe('ops secret retire decides on version matches since every verifier coul
     expect(decision).toMatchObject({ retire: false, safeAt: window.graceEnds });
     expect(decision.retire || decision.why).toBe(`1 request(s) since 2026-01-01 00:05:00Z (when every verifier had the rotated secret) matched the previous version ${OLD_ID}, ` +
       'the last before 2026-01-01 00:07:00Z: the sender still signs with the old secret');
-    expect(decision.retire || decision.then).toContain('retire refuses until the grace window ends at 2026-01-04 00:00:00Z');
+    expect(decision.retire || decision.then).toContain('retire proceeds (at the latest when the grace window ends at 2026-01-04 00:00:00Z');
     expect(decide(points, window.graceEnds.getTime())).toEqual({ retire: true });
+  });
+
+  it('a sender that switched late (rotated here first, then at the sender): retires once the current version matched after the last previous match and 15 quiet minutes passed', () => {
+    const points = { [OLD_ID]: [T0 + 6 * MINUTE, T0 + 40 * MINUTE], [NEW_ID]: [T0 + 41 * MINUTE, T0 + 50 * MINUTE] };
+    const early = decide(points, T0 + 50 * MINUTE);
+    expect(early).toMatchObject({ retire: false, safeAt: new Date(T0 + 55 * MINUTE) });
+    expect(early.retire || early.why).toBe(`the sender switched: version ${OLD_ID} matched last before 2026-01-01 00:40:00Z, version ${NEW_ID} after it, ` +
+      'less than 15 minutes ago: a sender\'s other instances may still sign with the old secret');
+    expect(decide(points, T0 + 55 * MINUTE)).toEqual({ retire: true, note: `the sender switched: version ${OLD_ID} matched last before 2026-01-01 00:40:00Z, version ${NEW_ID} after it` });
+    // An old-version match after the new one: not switched (another instance still signs with the old secret).
+    expect(decide({ ...points, [OLD_ID]: [T0 + 6 * MINUTE, T0 + 51 * MINUTE] }, T0 + 80 * MINUTE)).toMatchObject({ retire: false, safeAt: window.graceEnds });
   });
 
   it('retires when only the current version matched since the safe window (earlier old-version matches do not count)', () => {
