@@ -40,17 +40,29 @@ export const EnvVar = {
 } as const;
 export type EnvVarName = (typeof EnvVar)[keyof typeof EnvVar];
 
-export interface VerifierEnvironment {
-  /** PROVIDERS_CONFIG, already serialized (the stack's toJsonString keeps tokens in it). */
-  readonly providersConfig: string;
-  readonly ledgerTable: string;
-  readonly claimCheckBucket: string;
+/** The verifier's numeric settings: what the stack passes, the builder writes and the handler reads back. */
+export interface VerifierSettings {
   readonly maxBodyBytes: number;
   readonly claimCheckThresholdBytes: number;
   readonly rotationGraceHours: number;
   readonly ledgerRetentionDays: number;
+  /**
+   * How long a `received` claim blocks duplicates (409) before a retry may take it over: longer than the
+   * verifier's timeout (lib/config/load.ts checks that at synth).
+   */
   readonly claimLeaseSeconds: number;
+  /**
+   * How long the ledger keeps the entries of providers that sign no timestamp (Solatis, GitHub, the
+   * meeting-recording platform): for them the entry is the only thing that refuses a replayed delivery.
+   */
   readonly replayProtectionDays: number;
+}
+
+export interface VerifierEnvironment extends VerifierSettings {
+  /** PROVIDERS_CONFIG, already serialized (the stack's toJsonString keeps tokens in it). */
+  readonly providersConfig: string;
+  readonly ledgerTable: string;
+  readonly claimCheckBucket: string;
 }
 
 export function verifierEnvironment(v: VerifierEnvironment): Record<string, string> {

@@ -3,7 +3,7 @@
  * load and validated, so a misconfigured deployment fails its first invocation with the exact problem
  * instead of answering wrongly for hours. Pure: takes the environment as an argument.
  */
-import { EnvVar } from '../contract/environment.ts';
+import { EnvVar, type VerifierSettings } from '../contract/environment.ts';
 import type { Provider } from '../domain/provider.ts';
 import { isCidr, sourceAllowList } from '../domain/source-address.ts';
 import { findProvider, providers as registeredProviders } from '../../providers/index.ts';
@@ -42,21 +42,10 @@ export interface ProviderRoute {
   readonly sourceAllowed?: (sourceIp: string) => boolean;
 }
 
-export interface VerifierConfig {
+export interface VerifierConfig extends VerifierSettings {
   readonly providers: ReadonlyMap<string, ProviderRoute>;
   readonly ledgerTable: string;
   readonly claimCheckBucket: string;
-  readonly maxBodyBytes: number;
-  readonly claimCheckThresholdBytes: number;
-  readonly rotationGraceHours: number;
-  readonly ledgerRetentionDays: number;
-  /** How long a `received` claim blocks duplicates (409) before a retry may take it over. */
-  readonly claimLeaseSeconds: number;
-  /**
-   * How long the ledger keeps the entries of providers that sign no timestamp (Solatis, GitHub, the
-   * meeting-recording platform): for them the entry is the only thing that refuses a replayed delivery.
-   */
-  readonly replayProtectionDays: number;
 }
 
 /** SQS refuses messages above 256 KiB; the threshold must leave room below it. */

@@ -5,7 +5,7 @@
  * (lambdas/contract/environment.ts) from the longest values CloudFormation can give them for this stack name
  * and these providers: a configuration that passes here fits at deploy, in any partition and region.
  */
-import { verifierEnvironment } from '../../lambdas/contract/environment.ts';
+import { verifierEnvironment, type VerifierSettings } from '../../lambdas/contract/environment.ts';
 import { pascalCase } from '../naming.ts';
 
 /** Lambda's limit on the environment of one function, names and values together. */
@@ -25,15 +25,9 @@ const ACCOUNT = '1'.repeat(12);
 const generatedName = (stackName: string, logicalId: string, max: number) =>
   'x'.repeat(Math.min(max, stackName.length + logicalId.length + 15));
 
-export interface VerifierEnvironmentInput {
+export interface VerifierEnvironmentInput extends VerifierSettings {
   readonly stackName: string;
   readonly providers: readonly { readonly id: string; readonly allowedSourceCidrs?: readonly string[] }[];
-  readonly maxBodyBytes: number;
-  readonly claimCheckThresholdBytes: number;
-  readonly rotationGraceHours: number;
-  readonly ledgerRetentionDays: number;
-  readonly claimLeaseSeconds: number;
-  readonly replayProtectionDays: number;
 }
 
 /** The verifier environment's size in bytes at its largest, NODE_OPTIONS (lib/constructs/webhook-function.ts) included. */

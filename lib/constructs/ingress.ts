@@ -16,7 +16,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { SPOOL_PREFIX } from './spool-sweeper.ts';
 import type { CustomDomainConfig, FunctionConfig, ProviderConfig, ThrottleConfig } from '../config/types.ts';
-import { verifierEnvironment } from '../../lambdas/contract/environment.ts';
+import { verifierEnvironment, type VerifierSettings } from '../../lambdas/contract/environment.ts';
 import type { ClaimCheckBucket } from './claim-check-bucket.ts';
 import type { EventLedger } from './event-ledger.ts';
 import type { ProviderPipeline } from './provider-pipeline.ts';
@@ -39,7 +39,7 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
   integrationErrorMessage: '$context.integrationErrorMessage',
 });
 
-export interface IngressProps {
+export interface IngressProps extends VerifierSettings {
   readonly pipelines: readonly ProviderPipeline[];
   /** Each enabled provider's settings: its route throttle and sender allowlist. */
   readonly providers: readonly ProviderConfig[];
@@ -49,14 +49,6 @@ export interface IngressProps {
   readonly verifierEntry: string;
   /** The stage's default route throttle (each provider's route has its own, `providers[].throttle`). */
   readonly throttle: ThrottleConfig;
-  readonly maxBodyBytes: number;
-  readonly claimCheckThresholdBytes: number;
-  readonly rotationGraceHours: number;
-  readonly ledgerRetentionDays: number;
-  /** CLAIM_LEASE_SECONDS: longer than the verifier timeout (validated in lib/config/load.ts). */
-  readonly claimLeaseSeconds: number;
-  /** REPLAY_PROTECTION_DAYS: ledger TTL for providers that sign no timestamp. */
-  readonly replayProtectionDays: number;
   readonly logRetentionDays: number;
   readonly logEncryptionKey: kms.IKey;
   readonly logRemovalPolicy: RemovalPolicy;
