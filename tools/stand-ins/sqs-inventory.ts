@@ -7,6 +7,7 @@
  * `newRecord` and leaves through `delete`, a redrive to the DLQ (which re-adds it there under the same
  * MessageId), a purge or its retention period, which is what this follows.
  */
+import { messageIdOf } from './sqs-visibility.ts';
 
 /** A message as local-aws-sqs keeps it (the fields used here). */
 interface Entry {
@@ -43,17 +44,6 @@ export interface KeptMessage {
   readonly attributes?: Record<string, { DataType: string; StringValue?: string }>;
   readonly sentAt: number;
   readonly receiveCount: number;
-}
-
-/** local-aws-sqs receipt handles: base64 of a UUID followed by JSON naming the message. */
-function messageIdOf(receiptHandle: string): string | undefined {
-  try {
-    const text = Buffer.from(receiptHandle, 'base64').toString('utf8');
-    const id = (JSON.parse(text.slice(text.indexOf('{'))) as { MessageId?: unknown }).MessageId;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export class QueueInventory {

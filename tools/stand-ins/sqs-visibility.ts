@@ -15,7 +15,7 @@ interface LocalQueue {
 }
 
 /** local-aws-sqs receipt handles: base64 of a UUID followed by JSON naming the message. */
-function messageIdOf(receiptHandle: string): string | undefined {
+export function messageIdOf(receiptHandle: string): string | undefined {
   try {
     const text = Buffer.from(receiptHandle, 'base64').toString('utf8');
     const id = (JSON.parse(text.slice(text.indexOf('{'))) as { MessageId?: unknown }).MessageId;
