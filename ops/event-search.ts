@@ -16,7 +16,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { eventPartitions, LEDGER_TIME_ATTRIBUTE, LEDGER_TIME_INDEX } from '../lambdas/contract/ledger-keys.ts';
 import { UsageError } from './args.ts';
-import { readFields, RECORD_NUMBER_FIELDS, RECORD_STRING_FIELDS, type LedgerRecord } from './ledger-records.ts';
+import { readLedgerFields, type LedgerRecord } from '../lambdas/contract/ledger-entry.ts';
+import { RECORD_NUMBER_FIELDS, RECORD_STRING_FIELDS } from './ledger-records.ts';
 import { NotFound } from './stack.ts';
 import { parseTime } from './time-range.ts';
 
@@ -79,7 +80,7 @@ const BATCH = 100;
 
 function toFound(item: Item): FoundEvent {
   const dedupeKey = item['dedupeKey']?.S ?? item['sk']?.S ?? '';
-  return { pk: item['pk']?.S ?? '', dedupeKey, ...readFields(item, STRING_FIELDS, NUMBER_FIELDS) } as unknown as FoundEvent;
+  return { pk: item['pk']?.S ?? '', dedupeKey, ...readLedgerFields(item, STRING_FIELDS, NUMBER_FIELDS) } as unknown as FoundEvent;
 }
 
 /** Whether an entry passes `--status`. */

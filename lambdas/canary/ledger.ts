@@ -4,12 +4,14 @@
  * `EVT#canary#<shard>` partitions (dynamodb:LeadingKeys, lib/constructs/synthetic-canary.ts).
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readLedgerFields } from '../contract/ledger-entry.ts';
 import { eventKey } from '../contract/ledger-keys.ts';
 import { CANARY_PROVIDER_ID } from '../../providers/canary/declaration.ts';
 import type { CanaryLedgerEntry } from './run-canary.ts';
 
 const STRINGS = ['status', 'receivedAt', 'enqueuedAt', 'processedAt', 'outcome', 'lastError'] as const;
-const FIELDS = [...STRINGS, 'attempts'] as const;
+const NUMBERS = ['attempts'] as const;
+const FIELDS = [...STRINGS, ...NUMBERS] as const;
 
 export async function readCanaryEntry(client: DynamoDBClient, table: string, dedupeKey: string): Promise<CanaryLedgerEntry | undefined> {
   const { pk, sk } = eventKey(CANARY_PROVIDER_ID, dedupeKey);
@@ -20,13 +22,5 @@ export async function readCanaryEntry(client: DynamoDBClient, table: string, ded
     ProjectionExpression: FIELDS.map((f) => `#${f}`).join(', '),
     ExpressionAttributeNames: Object.fromEntries(FIELDS.map((f) => [`#${f}`, f])),
   }));
-  if (!out.Item) return undefined;
-  const entry: Record<string, string | number> = {};
-  for (const field of STRINGS) {
-    const value = out.Item[field]?.S;
-    if (value !== undefined) entry[field] = value;
-  }
-  const attempts = out.Item['attempts']?.N;
-  if (attempts !== undefined) entry['attempts'] = Number(attempts);
-  return entry as CanaryLedgerEntry;
+  return out.Item ? (readLedgerFields(out.Item, STRINGS, NUMBERS) as CanaryLedgerEntry) : undefined;
 }

@@ -7,6 +7,7 @@
  * summary: never the secret, the signature or the body.
  */
 import { randomBytes } from 'node:crypto';
+import type { LedgerRecord } from '../contract/ledger-entry.ts';
 import { SecretFormatError } from '../domain/keys.ts';
 import { signRequest } from '../domain/signing.ts';
 import { CANARY_EVENT_TYPE, CANARY_PROVIDER_ID } from '../../providers/canary/declaration.ts';
@@ -38,16 +39,7 @@ export interface CanaryResult {
 }
 
 /** The part of the ledger entry the canary reads (lambdas/canary/ledger.ts). */
-export interface CanaryLedgerEntry {
-  readonly status?: string;
-  readonly receivedAt?: string;
-  readonly enqueuedAt?: string;
-  readonly processedAt?: string;
-  readonly attempts?: number;
-  readonly outcome?: string;
-  /** The processor's short error summary (error class and its own message, never a body). */
-  readonly lastError?: string;
-}
+export type CanaryLedgerEntry = Pick<LedgerRecord, 'status' | 'receivedAt' | 'enqueuedAt' | 'processedAt' | 'attempts' | 'outcome' | 'lastError'>;
 
 export interface CanaryDeps {
   /** The base URL senders post to (the stack's ApiUrl: the custom domain when set), or the full /webhooks/canary URL. */

@@ -11,7 +11,8 @@ import { ExitCode, type Command, type Io } from '../command.ts';
 import {
   MoveTaskRunning, peekMessages, queueDepth, redrive, watchRedriven, type DeadLetter, type QueueDepth, type RedriveResult, type WatchResult,
 } from '../dlq-operations.ts';
-import { readLedgerRecord, type LedgerRecord } from '../ledger-records.ts';
+import type { LedgerRecord } from '../../lambdas/contract/ledger-entry.ts';
+import { readLedgerRecord } from '../ledger-records.ts';
 import { providerIds, requireProvider } from '../providers.ts';
 import { chooseTarget, failureMessage, resolveTarget, targetHelp, TARGET_OPTIONS, whereOf, type Target } from '../stack.ts';
 import { shown } from '../terminal.ts';

@@ -12,7 +12,7 @@ import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '
 import type { Envelope, ReplayMarker } from '../../lambdas/contract/envelope.ts';
 import { signedTimestampText, type SignedTimestampUnit } from '../../lambdas/contract/ledger-keys.ts';
 import { ArchiveRecordError, parseArchiveRecord, replayEnvelope, type ArchiveRecord } from '../../lambdas/processor/archive.ts';
-import type { LedgerRecord } from '../ledger-records.ts';
+import type { LedgerRecord } from '../../lambdas/contract/ledger-entry.ts';
 
 /** A run id: `r<yyyymmddThhmmssZ>-<6 hex>`, unique per run, no sender text (the envelope checks its shape). */
 export function newReplayRun(now: Date, random: () => Buffer = () => randomBytes(3)): ReplayMarker {
