@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import type { ProviderConfig } from '../lib/config/types.ts';
 import { buildHandlers } from './build.ts';
-import { clearStaleDrill, drillFile, effectiveDrill, ReplaceableFunction, watchDrill } from './drill.ts';
+import { clearStaleDrill, drillFile, ReplaceableFunction, watchDrill } from './drill.ts';
 import { processorEnvironment, runtimeEnvironment, spoolSweeperEnvironment, verifierEnvironment, type Endpoints, type ProviderResources } from './function-environment.ts';
 import { EventSource } from './event-source.ts';
 import { InitError, LocalFunction } from './functions.ts';
@@ -199,8 +199,8 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
   // The failure drill: --drill or PROCESSOR_FAIL_EVENT_TYPES, then <state dir>/drill.json, which may change while running (drill.ts).
   const stale = clearStaleDrill(stateDir);
   if (stale) note(`removed ${shown(drillFile(stateDir))} of an earlier run (it drilled ${stale}): a drill starts only with --drill or PROCESSOR_FAIL_EVENT_TYPES`);
-  const drill = effectiveDrill(stateDir, settings.failEventTypes);
-  if (drill.problem) note(`${drill.problem}: the failure drill follows PROCESSOR_FAIL_EVENT_TYPES`);
+  // The file of an earlier run is gone: at start the drill is the environment's (or --drill's).
+  const drill = settings.failEventTypes;
   // Like the verifier's, the processors' queue URLs go through the fault proxies when they are on.
   const processorQueues = (id: string) => {
     const { queueUrl, deadLetterQueueUrl } = queues.get(id)!;
@@ -228,7 +228,7 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
     });
   };
   const processors = app.providers.map((provider) => {
-    const fn = new ReplaceableFunction(processorFunction(provider, drill.value));
+    const fn = new ReplaceableFunction(processorFunction(provider, drill));
     stoppers.push(() => fn.stop());
     return { provider, fn };
   });
@@ -257,8 +257,8 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
     // Event sources stop before the functions they feed (stoppers run in reverse).
     stoppers.push(() => source.stop());
   }
-  let drillNow = drill.value;
-  const unwatchDrill = watchDrill(stateDir, settings.failEventTypes, drill.value, async (value) => {
+  let drillNow = drill;
+  const unwatchDrill = watchDrill(stateDir, settings.failEventTypes, drill, async (value) => {
     drillNow = value;
     await Promise.all(processors.map(({ provider, fn }) => fn.replace(processorFunction(provider, value))));
   }, note);
@@ -316,8 +316,8 @@ async function start(settings: RunnerSettings, stoppers: Stopper[]): Promise<{ i
       : `  Secrets/S3  runner stand-ins: GetSecretValue ${secretStore.endpoint}, S3 ${s3Endpoint} (in memory)`,
     `  secrets     ${shown(settings.secretsFile)}; logs ${shown(logs)}/; runtime ${shown(join(stateDir, 'runtime.json'))}`,
     ...(faults ? ['  FAULT INJECTION (LOCAL_FAULTS=1): proxies before the stand-ins; POST /__local/faults switches faults (local/fault-proxy.ts)'] : []),
-    drill.value
-      ? `  FAILURE DRILL: processors fail event types ${drill.value} on purpose (--drill or PROCESSOR_FAIL_EVENT_TYPES; ${shown(drillFile(stateDir))} changes it)`
+    drill
+      ? `  FAILURE DRILL: processors fail event types ${drill} on purpose (--drill or PROCESSOR_FAIL_EVENT_TYPES; ${shown(drillFile(stateDir))} changes it)`
       : '  drill       off: processors fail nothing on purpose (npm start -- --drill <event types> rehearses a DLQ incident)',
   ].join('\n'));
   print(`listening on ${url} (POST ${url}/webhooks/<provider>; Ctrl-C stops)`);
