@@ -156,7 +156,7 @@ export class Ingress extends Construct {
       const throttle = settings.get(pipeline.providerId)?.throttle ?? props.throttle;
       routeSettings[`POST ${path}`] = { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
       // CloudFormation refuses route settings for a route key that does not exist yet.
-      cfnStage.addDependency(route!.node.defaultChild as apigwv2.CfnRoute);
+      cfnStage.addResourceDependency(route!.node.defaultChild as apigwv2.CfnRoute);
       Validations.of(route!).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason: 'Senders cannot present IAM, JWT or Lambda-authorizer credentials; each request is authenticated by its HMAC signature over the raw body, which the verifier checks before anything else (401 otherwise).',
